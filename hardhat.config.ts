@@ -2,6 +2,10 @@ import "@nomicfoundation/hardhat-toolbox";
 import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
+import { publicNetworksConfig } from "./scripts/lib/networks";
+import { readSecret } from "./scripts/lib/secrets";
+import "./scripts/tasks/deploy";
+import "./scripts/tasks/cli";
 
 // The compiler comes from the pinned npm `solc` package (WebAssembly), never from a download:
 // builds are reproducible from the lockfile and work offline.
@@ -26,6 +30,18 @@ const config: HardhatUserConfig = {
       evmVersion: "cancun",
       optimizer: { enabled: true, runs: 10_000 },
     },
+  },
+  networks: {
+    localhost: { url: "http://127.0.0.1:8545" },
+    ...publicNetworksConfig(),
+  },
+  // One Etherscan API v2 key covers every chain Etherscan serves; Sourcify needs none.
+  etherscan: { apiKey: readSecret("ETHERSCAN_API_KEY") ?? "" },
+  sourcify: { enabled: true },
+  ignition: {
+    // CREATE2 through the CreateX factory: the same addresses on every chain. Bytes 0-19 zero and byte 20 zero mean
+    // "no sender or chain protection" to CreateX; the rest spells MedConsent1.
+    strategyConfig: { create2: { salt: "0x0000000000000000000000000000000000000000004d6564436f6e73656e7431" } },
   },
   mocha: { timeout: 60_000 },
   gasReporter: { enabled: process.env.REPORT_GAS === "true" },

@@ -23,12 +23,13 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     /// @notice The longest a consent may run: its expiry is at most this far ahead of the granting block.
     uint40 public constant MAX_CONSENT_DURATION = 10 * 365 days;
 
-    bytes32 private constant _GRANT_TYPEHASH =
-        keccak256(
-            "GrantConsent(address patient,address grantee,uint64 categories,uint8 actions,uint8 purposes,uint40 expiresAt,uint256 nonce,uint256 deadline)"
-        );
-    bytes32 private constant _REVOKE_TYPEHASH =
-        keccak256("RevokeConsent(address patient,address grantee,uint256 nonce,uint256 deadline)");
+    bytes32 private constant _GRANT_TYPEHASH = keccak256(
+        "GrantConsent(address patient,address grantee,uint64 categories,uint8 actions,uint8 purposes,"
+        "uint40 expiresAt,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 private constant _REVOKE_TYPEHASH = keccak256(
+        "RevokeConsent(address patient,address grantee,uint256 nonce,uint256 deadline)"
+    );
 
     // Layout of a packed consent word, low bits first: categories 64 | actions 8 | purposes 8 | grantedAt 40 |
     // expiresAt 40 | epoch 32 (192 bits).
@@ -88,7 +89,13 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     // ---- Patient's own operations ----
 
     /// @inheritdoc IConsentRegistry
-    function grantConsent(address grantee, uint64 categories, uint8 actions, uint8 purposes, uint40 expiresAt) external {
+    function grantConsent(
+        address grantee,
+        uint64 categories,
+        uint8 actions,
+        uint8 purposes,
+        uint40 expiresAt
+    ) external {
         _grant(msg.sender, grantee, categories, actions, purposes, expiresAt, msg.sender);
     }
 
@@ -325,10 +332,16 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         if (!_delegates[patient][msg.sender]) revert ConsentUnauthorizedDelegate(patient, msg.sender);
     }
 
-    function _checkSignature(address patient, bytes32 structHash, uint256 deadline, bytes calldata signature) internal view {
+    function _checkSignature(
+        address patient,
+        bytes32 structHash,
+        uint256 deadline,
+        bytes calldata signature
+    ) internal view {
         if (block.timestamp > deadline) revert ConsentExpiredSignature(deadline);
         if (patient == address(0)) revert ConsentInvalidPatient(patient);
-        if (!_isValidSignature(patient, _hashTypedDataV4(structHash), signature)) revert ConsentInvalidSignature(patient);
+        if (!_isValidSignature(patient, _hashTypedDataV4(structHash), signature))
+            revert ConsentInvalidSignature(patient);
     }
 
     /// @dev {SignatureChecker-isValidSignatureNow}, reading an EOA's signature straight from calldata (no copy).

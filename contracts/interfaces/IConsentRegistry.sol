@@ -246,7 +246,13 @@ interface IConsentRegistry {
     ) external view returns (bool);
 
     /// @notice Like {hasAccess}, but reverts with the first failing reason (the `Access*` errors) instead of false.
-    function checkAccess(address patient, address grantee, uint64 categories, uint8 action, uint8 purpose) external view;
+    function checkAccess(
+        address patient,
+        address grantee,
+        uint64 categories,
+        uint8 action,
+        uint8 purpose
+    ) external view;
 
     /**
      * @notice Whether `grantee` is an active provider whose live consent covers `categories` and every bit of

@@ -6,6 +6,8 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 
 /// @notice Test-only smart wallet that accepts signatures by its owner key (ERC-1271). Never deployed.
 contract ERC1271WalletMock is IERC1271 {
+    error ERC1271WalletMockUnauthorized(address caller);
+
     address private immutable _owner;
 
     constructor(address owner) {
@@ -19,7 +21,8 @@ contract ERC1271WalletMock is IERC1271 {
 
     /// @notice Lets the wallet act as a patient directly, e.g. to grant consent or use a nonce.
     function execute(address target, bytes calldata data) external returns (bytes memory) {
-        if (msg.sender != _owner) revert();
+        if (msg.sender != _owner) revert ERC1271WalletMockUnauthorized(msg.sender);
+        // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory result) = target.call(data);
         if (!ok) {
             assembly {

@@ -1,0 +1,65 @@
+// The contracts' custom errors in plain words, for the CLI, the client library and the portal.
+import { describeCategories, describeActions, describePurposes } from "./consentCodes";
+
+type Args = readonly unknown[];
+
+const short = (address: unknown) => String(address);
+const date = (seconds: unknown) => new Date(Number(seconds) * 1000).toUTCString();
+
+const MESSAGES: Record<string, (args: Args) => string> = {
+  // checkAccess reasons
+  AccessInvalidArgument: () =>
+    "The request is invalid: categories must be defined ones, and the action and purpose a single value each.",
+  AccessProviderInactive: ([grantee]) =>
+    `${short(grantee)} is not an active registered provider (never registered, or suspended).`,
+  AccessNoConsent: () =>
+    "The patient has not given this provider consent (never granted, revoked, or ended by revoke-all).",
+  AccessExpired: ([, , expiredAt]) => `The patient's consent expired on ${date(expiredAt)}.`,
+  AccessCategoryNotGranted: ([missing]) => `The consent does not cover ${describeCategories(BigInt(missing as bigint))}.`,
+  AccessActionNotGranted: ([action]) => `The consent does not allow this provider to ${describeActions(Number(action))}.`,
+  AccessPurposeNotGranted: ([purpose]) => `The consent does not cover the purpose ${describePurposes(Number(purpose))}.`,
+  // consent changes
+  ConsentInvalidGrantee: () => "Choose a provider: the zero address cannot receive consent.",
+  ConsentSelfGrant: () => "You cannot grant consent to yourself.",
+  ConsentGranteeNotActive: ([grantee]) => `${short(grantee)} is not an active registered provider.`,
+  ConsentNoCategories: () => "Choose at least one category of data.",
+  ConsentUndefinedCategories: () => "Some of the chosen categories do not exist.",
+  ConsentInvalidActions: () => "Choose read, add records, or both.",
+  ConsentInvalidPurposes: () => "Choose at least one valid purpose.",
+  ConsentInvalidExpiry: ([, max]) =>
+    `The end date must be in the future and no later than ${date(max)} (10 years from now).`,
+  ConsentNotLive: () => "There is no active consent to revoke (never given, already revoked, or expired).",
+  ConsentUnauthorizedDelegate: () => "You are not a delegate of this patient.",
+  ConsentInvalidDelegate: () => "A delegate must be another account, not the zero address or yourself.",
+  ConsentInvalidPatient: () => "The patient address is not valid here.",
+  ConsentExpiredSignature: () => "The signature's deadline has passed: sign again.",
+  ConsentInvalidSignature: () =>
+    "The signature does not match this request (wrong account, cancelled, or already used): sign again.",
+  ConsentNotEmergencyProvider: () => "Only an active provider flagged for emergency access can break the glass.",
+  ConsentEmergencyAccessDisabled: () => "The patient has turned emergency access off.",
+  ConsentInvalidReason: () => "Choose a reason code for the emergency access.",
+  // providers
+  ProviderInvalidAddress: () => "The provider address cannot be the zero address.",
+  ProviderAlreadyRegistered: ([p]) => `${short(p)} is already registered.`,
+  ProviderNotRegistered: ([p]) => `${short(p)} is not a registered provider.`,
+  ProviderNotActive: ([p]) => `${short(p)} is not active, so it cannot be suspended.`,
+  ProviderNotSuspended: ([p]) => `${short(p)} is not suspended, so it cannot be reinstated.`,
+  ProviderInvalidKind: () => "Choose a kind: clinician, organization, laboratory, researcher or payer.",
+  ProviderInvalidName: () => "The provider's public name must be 1 to 64 bytes.",
+  ProviderInvalidCredentialHash: () => "The credential hash cannot be zero.",
+  AccessControlUnauthorizedAccount: ([account]) => `${short(account)} does not hold the role this action needs.`,
+  // records
+  RecordUnauthorizedAuthor: () => "You may not add records in this category for this patient (no consent to add).",
+  RecordUnauthorizedSupersede: () => "Only the patient or the record's author may amend it.",
+  RecordInvalidContentHash: () => "The record's content hash cannot be zero.",
+  RecordInvalidCategory: () => "The record's category does not exist.",
+  RecordInvalidUri: () => "The record's address (URI) must be 1 to 256 bytes.",
+  RecordNotFound: ([, id]) => `There is no record ${String(id)} for this patient.`,
+  RecordAlreadySuperseded: ([, , by]) => `This record was already amended by record ${String(by)}: amend that one.`,
+};
+
+/** A decoded custom error in plain words; falls back to its name for errors this table does not know. */
+export function explainError(errorName: string, args: Args = []): string {
+  const message = MESSAGES[errorName];
+  return message ? message(args) : `The contract refused the request (${errorName}).`;
+}

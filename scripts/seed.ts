@@ -1,0 +1,124 @@
+// `npm run seed`: fills the local chain with a realistic demo scene. Uses only Hardhat's well-known test accounts,
+// and refuses to run on any chain but the local one (31337).
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { deploymentOf } from "../app/_lib/consentClient";
+import { parseCategories, READ, APPEND } from "../app/_lib/consentCodes";
+import type { ConsentRegistry, ProviderRegistry, RecordRegistry } from "../typechain-types";
+import { contentHash, contentUri } from "./lib/contentUri";
+import { printTable } from "./lib/table";
+
+const LOCAL_CHAIN_ID = 31337;
+const DAY = 24 * 3600;
+const TREATMENT = 1;
+const RESEARCH = 8;
+/** Demo ciphertexts go here, so `record:verify` has files to check. */
+export const DEMO_FILES_DIR = path.join("cache", "demo-records");
+
+async function main() {
+  const { ethers, network } = hre;
+  const chainId = Number((await ethers.provider.getNetwork()).chainId);
+  if (chainId !== LOCAL_CHAIN_ID) {
+    throw new Error(`npm run seed only runs on the local chain (31337); ${network.name} is chain ${chainId}.`);
+  }
+  const deployment = deploymentOf(chainId);
+  if (deployment === undefined) throw new Error("Deploy first: npm run deploy -- --network localhost");
+  const { addresses } = deployment;
+  if ((await ethers.provider.getCode(addresses.consentRegistry)) === "0x") {
+    throw new Error("The contracts in the bindings are not on this chain. Deploy first: npm run deploy -- --network localhost");
+  }
+
+  const [admin, registrar, familyPractice, hospital, laboratory, research, alice, bob, guardian] =
+    await ethers.getSigners();
+  const providers = (await ethers.getContractAt("ProviderRegistry", addresses.providerRegistry)) as unknown as ProviderRegistry;
+  const consents = (await ethers.getContractAt("ConsentRegistry", addresses.consentRegistry)) as unknown as ConsentRegistry;
+  const records = (await ethers.getContractAt("RecordRegistry", addresses.recordRegistry)) as unknown as RecordRegistry;
+
+  const people = [
+    { role: "admin (deployer)", who: "MedConsent network operator", account: admin },
+    { role: "registrar", who: "State Health Licensing Board", account: registrar },
+    { role: "provider: organization", who: "Northside Family Practice", account: familyPractice },
+    { role: "provider: organization, emergency", who: "St. Mary's Hospital", account: hospital },
+    { role: "provider: laboratory", who: "Riverside Laboratory", account: laboratory },
+    { role: "provider: researcher", who: "Heart Health Research Study", account: research },
+    { role: "patient", who: "Alice", account: alice },
+    { role: "patient", who: "Bob", account: bob },
+    { role: "delegate (Bob's guardian)", who: "Carol", account: guardian },
+  ];
+
+  if (await providers.isActiveProvider(familyPractice.address)) {
+    console.log("The local chain is already seeded.\n");
+    printTable(people);
+    return;
+  }
+
+  const wait = async (tx: Promise<{ wait: () => Promise<unknown> }>) => (await tx).wait();
+  const now = async () => time.latest();
+
+  // Registrar and providers.
+  await wait(providers.connect(admin).grantRole(await providers.REGISTRAR_ROLE(), registrar.address));
+  const asRegistrar = providers.connect(registrar);
+  const credential = (name: string) => ethers.id(`demo credential: ${name}`);
+  await wait(asRegistrar.registerProvider(familyPractice.address, 1, "Northside Family Practice", credential("northside")));
+  await wait(asRegistrar.registerProvider(hospital.address, 1, "St. Mary's Hospital", credential("st-marys")));
+  await wait(asRegistrar.registerProvider(laboratory.address, 2, "Riverside Laboratory", credential("riverside")));
+  await wait(asRegistrar.registerProvider(research.address, 3, "Heart Health Research Study", credential("heart-study")));
+  await wait(asRegistrar.setEmergencyCapable(hospital.address, true));
+
+  // Alice: active, expiring within a week, expired and revoked consents.
+  const asAlice = consents.connect(alice);
+  await wait(
+    asAlice.grantConsent(
+      familyPractice.address,
+      parseCategories("allergies,medications,conditions,lab-results,immunizations"),
+      READ | APPEND,
+      TREATMENT,
+      (await now()) + 180 * DAY,
+    ),
+  );
+  await wait(asAlice.grantConsent(laboratory.address, parseCategories("lab-results"), READ | APPEND, TREATMENT, (await now()) + 5 * DAY));
+  await wait(asAlice.grantConsent(hospital.address, parseCategories("routine"), READ, TREATMENT, (await now()) + 90 * DAY));
+  await wait(asAlice.revokeConsent(hospital.address));
+  // Expires a few seconds from now; the clock then moves 10 s, so the chain stays close to real time.
+  await wait(asAlice.grantConsent(research.address, parseCategories("lab-results,vital-signs"), READ, RESEARCH, (await now()) + 5));
+  await time.increase(10);
+
+  // Records: one Alice added herself, one the laboratory added through its APPEND consent.
+  mkdirSync(DEMO_FILES_DIR, { recursive: true });
+  const addRecord = async (author: typeof alice, name: string, category: number, body: string) => {
+    const ciphertext = new TextEncoder().encode(body); // stands in for an encrypted file until the vault lands
+    await wait(records.connect(author).addRecord(alice.address, contentHash(ciphertext), category, contentUri(ciphertext)));
+    writeFileSync(path.join(DEMO_FILES_DIR, name), ciphertext);
+  };
+  await addRecord(alice, "alice-1-allergies.bin", 1, "demo ciphertext: allergy list uploaded by the patient");
+  await addRecord(laboratory, "alice-2-lab-results.bin", 4, "demo ciphertext: lipid panel from Riverside Laboratory");
+
+  // Bob: consents ended by revoke-all, then a guardian's grant in the new epoch, and an emergency access.
+  const asBob = consents.connect(bob);
+  await wait(asBob.setDelegate(guardian.address, true));
+  await wait(asBob.grantConsent(laboratory.address, parseCategories("lab-results"), READ, TREATMENT, (await now()) + 60 * DAY));
+  await wait(asBob.grantConsent(research.address, parseCategories("genetic-data"), READ, RESEARCH, (await now()) + 365 * DAY));
+  await wait(asBob.revokeAllConsents());
+  await wait(
+    consents
+      .connect(guardian)
+      .grantConsentFor(bob.address, familyPractice.address, parseCategories("routine"), READ, TREATMENT, (await now()) + 365 * DAY),
+  );
+  await wait(consents.connect(hospital).breakGlass(bob.address, ethers.id("EMERGENCY:UNCONSCIOUS_PATIENT")));
+
+  console.log("Seeded the local chain with the demo scene.\n");
+  printTable(people);
+  console.log(`\nDemo record files (for record:verify): ${DEMO_FILES_DIR}/`);
+}
+
+function printTable(people: { role: string; who: string; account: { address: string } }[]) {
+  printTable(people.map(({ role, who, account }, index) => ({ account: `#${index}`, role, who, address: account.address })));
+  console.log("Private keys: the well-known Hardhat test keys (printed by `npm run chain`). Never use them elsewhere.");
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

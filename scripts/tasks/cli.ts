@@ -1,0 +1,201 @@
+// Provider and registrar CLI: consent:check, consent:list, record:verify, provider:register|suspend|reinstate|emergency.
+// Every task takes --network and --help; categories, actions and purposes are accepted by name or by number.
+import { task, types } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  createWalletClient,
+  custom,
+  getAddress,
+  isAddress,
+  isHex,
+  keccak256,
+  toHex,
+  type Address,
+  type Hex,
+} from "viem";
+import { explainError } from "../../app/_lib/accessErrors";
+import { CodeError, describeCategories, parseProviderKind } from "../../app/_lib/consentCodes";
+import { createConsentClient, deploymentOf } from "../../app/_lib/consentClient";
+import { printTable } from "../lib/table";
+
+const EXIT_DENIED = 1;
+
+/** Turns bad input into Hardhat's plain error output (no stack trace). */
+function fail(message: string): never {
+  throw new HardhatPluginError("medconsent", message);
+}
+
+function address(name: string, value: string): Address {
+  if (!isAddress(value)) fail(`--${name} must be an address (0x followed by 40 hex digits), got "${value}".`);
+  return getAddress(value);
+}
+
+async function clientFor(hre: HardhatRuntimeEnvironment) {
+  const chainId = Number(await hre.network.provider.request({ method: "eth_chainId" }));
+  const deployment = deploymentOf(chainId);
+  if (deployment === undefined) {
+    fail(`MedConsent is not deployed on ${hre.network.name} (chain ${chainId}). Run: npm run deploy -- --network ${hre.network.name}`);
+  }
+  return createConsentClient({
+    addresses: deployment.addresses,
+    fromBlock: deployment.fromBlock,
+    transport: custom(hre.network.provider),
+  });
+}
+
+/** Parses codes, turning an unknown name into a CLI error that lists the valid ones. */
+function parsed<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof CodeError) fail(error.message);
+    throw error;
+  }
+}
+
+const date = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+
+task("consent:check", "Checks whether a provider may access a patient's data now; exit code 0 if allowed, 1 if not")
+  .addParam("patient", "Patient address")
+  .addParam("grantee", "Provider address")
+  .addParam("categories", "Categories: names (lab-results,medications), routine, or a mask number")
+  .addParam("action", "Action: read | append (or 1 | 2)")
+  .addParam("purpose", "Purpose: treatment | payment | operations | research | public-health | emergency (or its bit)")
+  .setAction(async (args: { patient: string; grantee: string; categories: string; action: string; purpose: string }, hre) => {
+    const client = await clientFor(hre);
+    const query = {
+      patient: address("patient", args.patient),
+      grantee: address("grantee", args.grantee),
+      categories: parsed(() => client.parse.categories(args.categories)),
+      action: parsed(() => client.parse.actions(args.action)),
+      purpose: parsed(() => client.parse.purposes(args.purpose)),
+    };
+    const result = await client.explainAccess(query);
+    if (result.allowed) {
+      console.log(`allowed: ${query.grantee} may ${args.action} ${describeCategories(query.categories)} of ${query.patient} for ${args.purpose}`);
+    } else {
+      console.log(`denied: ${result.reason} (${result.error})`);
+      process.exitCode = EXIT_DENIED;
+    }
+  });
+
+task("consent:list", "Lists the consents a patient has given, or a provider has received, with their state")
+  .addOptionalParam("patient", "Patient address")
+  .addOptionalParam("grantee", "Provider address")
+  .setAction(async (args: { patient?: string; grantee?: string }, hre) => {
+    if ((args.patient === undefined) === (args.grantee === undefined)) fail("Give exactly one of --patient or --grantee.");
+    const client = await clientFor(hre);
+    const filter = args.patient
+      ? { patient: address("patient", args.patient) }
+      : { grantee: address("grantee", args.grantee!) };
+    const consents = await client.listConsents(filter);
+    if (consents.length === 0) {
+      console.log("No consents.");
+      return;
+    }
+    const rows = consents.map((c) => ({
+      state: c.state,
+      patient: c.patient,
+      grantee: c.grantee,
+      expires: date(c.expiresAt),
+      terms: c.summary,
+    }));
+    printTable(rows);
+  });
+
+task("record:verify", "Checks a local file against a record's on-chain content hash; exit code 0 if it matches")
+  .addParam("patient", "Patient address")
+  .addParam("id", "Record id (from 1)", undefined, types.string)
+  .addParam("file", "Path of the (encrypted) file to check")
+  .setAction(async (args: { patient: string; id: string; file: string }, hre) => {
+    if (!/^\d+$/.test(args.id) || args.id === "0") fail(`--id must be a record id (1, 2, …), got "${args.id}".`);
+    const client = await clientFor(hre);
+    const patient = address("patient", args.patient);
+    const recordId = BigInt(args.id);
+    const count = await client.recordCount(patient);
+    if (recordId > count) fail(`Patient ${patient} has ${count} record(s); there is no record ${recordId}.`);
+    let result;
+    try {
+      result = await client.verifyRecordFile(patient, recordId, args.file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") fail(`No such file: ${args.file}`);
+      throw error;
+    }
+    if (result.matches) {
+      console.log(`match: ${args.file} is record ${recordId} of ${patient} (sha-256 ${result.fileHash})`);
+    } else {
+      console.log(`MISMATCH: ${args.file} has sha-256 ${result.fileHash}, record ${recordId} has ${result.onChainHash}`);
+      process.exitCode = EXIT_DENIED;
+    }
+  });
+
+/** Sends a ProviderRegistry transaction from the network's first account, simulated first so errors are decoded. */
+async function sendRegistrarTransaction(
+  hre: HardhatRuntimeEnvironment,
+  functionName: "registerProvider" | "suspendProvider" | "reinstateProvider" | "setEmergencyCapable",
+  args: readonly unknown[],
+): Promise<Hex> {
+  const client = await clientFor(hre);
+  const [account] = (await hre.network.provider.request({ method: "eth_accounts" })) as Address[];
+  if (account === undefined) fail(`No account configured for ${hre.network.name}: set DEPLOYER_PRIVATE_KEY.`);
+  const wallet = createWalletClient({ account, transport: custom(hre.network.provider) });
+  try {
+    const { request } = await client.publicClient.simulateContract({
+      account,
+      address: client.addresses.providerRegistry,
+      abi: client.abis.ProviderRegistry,
+      functionName,
+      args,
+    } as never);
+    const hash = await wallet.writeContract({ ...(request as object), chain: null } as never);
+    await client.publicClient.waitForTransactionReceipt({ hash });
+    return hash;
+  } catch (error) {
+    const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : null;
+    if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
+      fail(`${explainError(reverted.data.errorName, reverted.data.args ?? [])} (${reverted.data.errorName})`);
+    }
+    throw error;
+  }
+}
+
+task("provider:register", "Registers a provider (registrar role)")
+  .addParam("address", "Provider address")
+  .addParam("kind", "clinician | organization | laboratory | researcher | payer (or 0-4)")
+  .addParam("name", "Public name, 1-64 bytes")
+  .addParam("credential", "Credential hash (0x + 64 hex digits), or a credential reference that is hashed with keccak256")
+  .setAction(async (args: { address: string; kind: string; name: string; credential: string }, hre) => {
+    const provider = address("address", args.address);
+    const kind = parsed(() => parseProviderKind(args.kind));
+    const credentialHash = isHex(args.credential) && args.credential.length === 66 ? args.credential : keccak256(toHex(args.credential));
+    const hash = await sendRegistrarTransaction(hre, "registerProvider", [provider, kind, args.name, credentialHash]);
+    console.log(`registered ${args.name} (${provider}) with credential hash ${credentialHash} in ${hash}`);
+  });
+
+task("provider:suspend", "Suspends an active provider: every access it has ends at once (registrar role)")
+  .addParam("address", "Provider address")
+  .setAction(async (args: { address: string }, hre) => {
+    const provider = address("address", args.address);
+    const hash = await sendRegistrarTransaction(hre, "suspendProvider", [provider]);
+    console.log(`suspended ${provider} in ${hash}`);
+  });
+
+task("provider:reinstate", "Reinstates a suspended provider (registrar role)")
+  .addParam("address", "Provider address")
+  .setAction(async (args: { address: string }, hre) => {
+    const provider = address("address", args.address);
+    const hash = await sendRegistrarTransaction(hre, "reinstateProvider", [provider]);
+    console.log(`reinstated ${provider} in ${hash}`);
+  });
+
+task("provider:emergency", "Grants or removes a provider's emergency (break-glass) capability (registrar role)")
+  .addParam("address", "Provider address")
+  .addParam("capable", "true or false", undefined, types.boolean)
+  .setAction(async (args: { address: string; capable: boolean }, hre) => {
+    const provider = address("address", args.address);
+    const hash = await sendRegistrarTransaction(hre, "setEmergencyCapable", [provider, args.capable]);
+    console.log(`${provider} is ${args.capable ? "now" : "no longer"} emergency-capable (${hash})`);
+  });
