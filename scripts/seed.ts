@@ -11,6 +11,7 @@ import { contentHash, contentUri } from "./lib/contentUri";
 import { printTable } from "./lib/table";
 
 const LOCAL_CHAIN_ID = 31337;
+const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 const DAY = 24 * 3600;
 const TREATMENT = 1;
 const RESEARCH = 8;
@@ -27,13 +28,25 @@ async function main() {
   if (deployment === undefined) throw new Error("Deploy first: npm run deploy -- --network localhost");
   const { addresses } = deployment;
   if ((await ethers.provider.getCode(addresses.consentRegistry)) === "0x") {
-    throw new Error("The contracts in the bindings are not on this chain. Deploy first: npm run deploy -- --network localhost");
+    throw new Error(
+      "The contracts in the bindings are not on this chain. Deploy first: npm run deploy -- --network localhost",
+    );
   }
 
-  const [admin, registrar, familyPractice, hospital, laboratory, research, alice, bob, guardian] =
-    await ethers.getSigners();
-  const providers = (await ethers.getContractAt("ProviderRegistry", addresses.providerRegistry)) as unknown as ProviderRegistry;
-  const consents = (await ethers.getContractAt("ConsentRegistry", addresses.consentRegistry)) as unknown as ConsentRegistry;
+  // The well-known Hardhat accounts, whatever accounts the network config has (e.g. --network custom).
+  const [admin, registrar, familyPractice, hospital, laboratory, research, alice, bob, guardian] = Array.from(
+    { length: 9 },
+    (_, index) =>
+      ethers.HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`).connect(ethers.provider),
+  );
+  const providers = (await ethers.getContractAt(
+    "ProviderRegistry",
+    addresses.providerRegistry,
+  )) as unknown as ProviderRegistry;
+  const consents = (await ethers.getContractAt(
+    "ConsentRegistry",
+    addresses.consentRegistry,
+  )) as unknown as ConsentRegistry;
   const records = (await ethers.getContractAt("RecordRegistry", addresses.recordRegistry)) as unknown as RecordRegistry;
 
   const people = [
@@ -50,7 +63,7 @@ async function main() {
 
   if (await providers.isActiveProvider(familyPractice.address)) {
     console.log("The local chain is already seeded.\n");
-    printTable(people);
+    printPeople(people);
     return;
   }
 
@@ -61,10 +74,14 @@ async function main() {
   await wait(providers.connect(admin).grantRole(await providers.REGISTRAR_ROLE(), registrar.address));
   const asRegistrar = providers.connect(registrar);
   const credential = (name: string) => ethers.id(`demo credential: ${name}`);
-  await wait(asRegistrar.registerProvider(familyPractice.address, 1, "Northside Family Practice", credential("northside")));
+  await wait(
+    asRegistrar.registerProvider(familyPractice.address, 1, "Northside Family Practice", credential("northside")),
+  );
   await wait(asRegistrar.registerProvider(hospital.address, 1, "St. Mary's Hospital", credential("st-marys")));
   await wait(asRegistrar.registerProvider(laboratory.address, 2, "Riverside Laboratory", credential("riverside")));
-  await wait(asRegistrar.registerProvider(research.address, 3, "Heart Health Research Study", credential("heart-study")));
+  await wait(
+    asRegistrar.registerProvider(research.address, 3, "Heart Health Research Study", credential("heart-study")),
+  );
   await wait(asRegistrar.setEmergencyCapable(hospital.address, true));
 
   // Alice: active, expiring within a week, expired and revoked consents.
@@ -78,18 +95,38 @@ async function main() {
       (await now()) + 180 * DAY,
     ),
   );
-  await wait(asAlice.grantConsent(laboratory.address, parseCategories("lab-results"), READ | APPEND, TREATMENT, (await now()) + 5 * DAY));
-  await wait(asAlice.grantConsent(hospital.address, parseCategories("routine"), READ, TREATMENT, (await now()) + 90 * DAY));
+  await wait(
+    asAlice.grantConsent(
+      laboratory.address,
+      parseCategories("lab-results"),
+      READ | APPEND,
+      TREATMENT,
+      (await now()) + 5 * DAY,
+    ),
+  );
+  await wait(
+    asAlice.grantConsent(hospital.address, parseCategories("routine"), READ, TREATMENT, (await now()) + 90 * DAY),
+  );
   await wait(asAlice.revokeConsent(hospital.address));
   // Expires a few seconds from now; the clock then moves 10 s, so the chain stays close to real time.
-  await wait(asAlice.grantConsent(research.address, parseCategories("lab-results,vital-signs"), READ, RESEARCH, (await now()) + 5));
+  await wait(
+    asAlice.grantConsent(
+      research.address,
+      parseCategories("lab-results,vital-signs"),
+      READ,
+      RESEARCH,
+      (await now()) + 5,
+    ),
+  );
   await time.increase(10);
 
   // Records: one Alice added herself, one the laboratory added through its APPEND consent.
   mkdirSync(DEMO_FILES_DIR, { recursive: true });
   const addRecord = async (author: typeof alice, name: string, category: number, body: string) => {
     const ciphertext = new TextEncoder().encode(body); // stands in for an encrypted file until the vault lands
-    await wait(records.connect(author).addRecord(alice.address, contentHash(ciphertext), category, contentUri(ciphertext)));
+    await wait(
+      records.connect(author).addRecord(alice.address, contentHash(ciphertext), category, contentUri(ciphertext)),
+    );
     writeFileSync(path.join(DEMO_FILES_DIR, name), ciphertext);
   };
   await addRecord(alice, "alice-1-allergies.bin", 1, "demo ciphertext: allergy list uploaded by the patient");
@@ -98,23 +135,36 @@ async function main() {
   // Bob: consents ended by revoke-all, then a guardian's grant in the new epoch, and an emergency access.
   const asBob = consents.connect(bob);
   await wait(asBob.setDelegate(guardian.address, true));
-  await wait(asBob.grantConsent(laboratory.address, parseCategories("lab-results"), READ, TREATMENT, (await now()) + 60 * DAY));
-  await wait(asBob.grantConsent(research.address, parseCategories("genetic-data"), READ, RESEARCH, (await now()) + 365 * DAY));
+  await wait(
+    asBob.grantConsent(laboratory.address, parseCategories("lab-results"), READ, TREATMENT, (await now()) + 60 * DAY),
+  );
+  await wait(
+    asBob.grantConsent(research.address, parseCategories("genetic-data"), READ, RESEARCH, (await now()) + 365 * DAY),
+  );
   await wait(asBob.revokeAllConsents());
   await wait(
     consents
       .connect(guardian)
-      .grantConsentFor(bob.address, familyPractice.address, parseCategories("routine"), READ, TREATMENT, (await now()) + 365 * DAY),
+      .grantConsentFor(
+        bob.address,
+        familyPractice.address,
+        parseCategories("routine"),
+        READ,
+        TREATMENT,
+        (await now()) + 365 * DAY,
+      ),
   );
   await wait(consents.connect(hospital).breakGlass(bob.address, ethers.id("EMERGENCY:UNCONSCIOUS_PATIENT")));
 
   console.log("Seeded the local chain with the demo scene.\n");
-  printTable(people);
+  printPeople(people);
   console.log(`\nDemo record files (for record:verify): ${DEMO_FILES_DIR}/`);
 }
 
-function printTable(people: { role: string; who: string; account: { address: string } }[]) {
-  printTable(people.map(({ role, who, account }, index) => ({ account: `#${index}`, role, who, address: account.address })));
+function printPeople(people: { role: string; who: string; account: { address: string } }[]) {
+  printTable(
+    people.map(({ role, who, account }, index) => ({ account: `#${index}`, role, who, address: account.address })),
+  );
   console.log("Private keys: the well-known Hardhat test keys (printed by `npm run chain`). Never use them elsewhere.");
 }
 

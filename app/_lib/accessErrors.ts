@@ -15,9 +15,12 @@ const MESSAGES: Record<string, (args: Args) => string> = {
   AccessNoConsent: () =>
     "The patient has not given this provider consent (never granted, revoked, or ended by revoke-all).",
   AccessExpired: ([, , expiredAt]) => `The patient's consent expired on ${date(expiredAt)}.`,
-  AccessCategoryNotGranted: ([missing]) => `The consent does not cover ${describeCategories(BigInt(missing as bigint))}.`,
-  AccessActionNotGranted: ([action]) => `The consent does not allow this provider to ${describeActions(Number(action))}.`,
-  AccessPurposeNotGranted: ([purpose]) => `The consent does not cover the purpose ${describePurposes(Number(purpose))}.`,
+  AccessCategoryNotGranted: ([missing]) =>
+    `The consent does not cover ${describeCategories(BigInt(missing as bigint))}.`,
+  AccessActionNotGranted: ([action]) =>
+    `The consent does not allow this provider to ${describeActions(Number(action))}.`,
+  AccessPurposeNotGranted: ([purpose]) =>
+    `The consent does not cover the purpose ${describePurposes(Number(purpose))}.`,
   // consent changes
   ConsentInvalidGrantee: () => "Choose a provider: the zero address cannot receive consent.",
   ConsentSelfGrant: () => "You cannot grant consent to yourself.",

@@ -199,7 +199,8 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
         await publicClient.readContract({ ...consentRegistry, functionName: "checkAccess", args: accessArgs(query) });
         return { allowed: true };
       } catch (error) {
-        const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : null;
+        const reverted =
+          error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : null;
         if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
           const { errorName, args } = reverted.data;
           return { allowed: false, error: errorName, reason: explainError(errorName, args ?? []) };
@@ -268,7 +269,11 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
 
     /** A patient's record pointers, oldest first, with their URIs from the RecordAdded events. */
     async getRecords(patient: Address): Promise<RecordEntry[]> {
-      const count = await publicClient.readContract({ ...recordRegistry, functionName: "recordCount", args: [patient] });
+      const count = await publicClient.readContract({
+        ...recordRegistry,
+        functionName: "recordCount",
+        args: [patient],
+      });
       const toBlock = await publicClient.getBlockNumber();
       const uris = new Map<bigint, string>();
       for (let start = fromBlock; start <= toBlock; start += logRange) {
@@ -313,7 +318,10 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
     },
 
     /** Calls `onEvent` for every new grant, revocation and revoke-all of a patient or a provider; returns unwatch. */
-    watchConsents(filter: { patient?: Address; grantee?: Address }, onEvent: (event: ConsentEvent) => void): () => void {
+    watchConsents(
+      filter: { patient?: Address; grantee?: Address },
+      onEvent: (event: ConsentEvent) => void,
+    ): () => void {
       const common = { ...consentRegistry, args: filter } as const;
       const meta = (log: { blockNumber: bigint | null; transactionHash: Hex | null }) => ({
         blockNumber: log.blockNumber ?? 0n,
@@ -343,7 +351,8 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
             ...consentRegistry,
             eventName: "AllConsentsRevoked",
             args: { patient: filter.patient },
-            onLogs: (logs) => logs.forEach((l) => onEvent({ type: "revokedAll", patient: l.args.patient!, ...meta(l) })),
+            onLogs: (logs) =>
+              logs.forEach((l) => onEvent({ type: "revokedAll", patient: l.args.patient!, ...meta(l) })),
           }),
         );
       }

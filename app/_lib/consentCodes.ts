@@ -100,7 +100,12 @@ function parseBits(what: string, table: readonly { bit: number; key: string }[],
     const entry = table.find((e) => e.key === part);
     if (asNumber !== undefined) mask |= Number(asNumber);
     else if (entry !== undefined) mask |= entry.bit;
-    else throw new CodeError(what, part, table.map((e) => e.key));
+    else
+      throw new CodeError(
+        what,
+        part,
+        table.map((e) => e.key),
+      );
   }
   return mask;
 }
@@ -134,5 +139,4 @@ export function joinWords(words: string[]): string {
 export const describeCategories = (mask: bigint) =>
   mask === ROUTINE_CATEGORIES ? "all routine data" : joinWords(categoriesOf(mask).map((c) => c.label));
 export const describeActions = (mask: number) => joinWords(ACTIONS.filter((a) => mask & a.bit).map((a) => a.label));
-export const describePurposes = (mask: number) =>
-  joinWords(PURPOSES.filter((p) => mask & p.bit).map((p) => p.label));
+export const describePurposes = (mask: number) => joinWords(PURPOSES.filter((p) => mask & p.bit).map((p) => p.label));

@@ -37,7 +37,9 @@ async function clientFor(hre: HardhatRuntimeEnvironment) {
   const chainId = Number(await hre.network.provider.request({ method: "eth_chainId" }));
   const deployment = deploymentOf(chainId);
   if (deployment === undefined) {
-    fail(`MedConsent is not deployed on ${hre.network.name} (chain ${chainId}). Run: npm run deploy -- --network ${hre.network.name}`);
+    fail(
+      `MedConsent is not deployed on ${hre.network.name} (chain ${chainId}). Run: npm run deploy -- --network ${hre.network.name}`,
+    );
   }
   return createConsentClient({
     addresses: deployment.addresses,
@@ -64,29 +66,34 @@ task("consent:check", "Checks whether a provider may access a patient's data now
   .addParam("categories", "Categories: names (lab-results,medications), routine, or a mask number")
   .addParam("action", "Action: read | append (or 1 | 2)")
   .addParam("purpose", "Purpose: treatment | payment | operations | research | public-health | emergency (or its bit)")
-  .setAction(async (args: { patient: string; grantee: string; categories: string; action: string; purpose: string }, hre) => {
-    const client = await clientFor(hre);
-    const query = {
-      patient: address("patient", args.patient),
-      grantee: address("grantee", args.grantee),
-      categories: parsed(() => client.parse.categories(args.categories)),
-      action: parsed(() => client.parse.actions(args.action)),
-      purpose: parsed(() => client.parse.purposes(args.purpose)),
-    };
-    const result = await client.explainAccess(query);
-    if (result.allowed) {
-      console.log(`allowed: ${query.grantee} may ${args.action} ${describeCategories(query.categories)} of ${query.patient} for ${args.purpose}`);
-    } else {
-      console.log(`denied: ${result.reason} (${result.error})`);
-      process.exitCode = EXIT_DENIED;
-    }
-  });
+  .setAction(
+    async (args: { patient: string; grantee: string; categories: string; action: string; purpose: string }, hre) => {
+      const client = await clientFor(hre);
+      const query = {
+        patient: address("patient", args.patient),
+        grantee: address("grantee", args.grantee),
+        categories: parsed(() => client.parse.categories(args.categories)),
+        action: parsed(() => client.parse.actions(args.action)),
+        purpose: parsed(() => client.parse.purposes(args.purpose)),
+      };
+      const result = await client.explainAccess(query);
+      if (result.allowed) {
+        console.log(
+          `allowed: ${query.grantee} may ${args.action} ${describeCategories(query.categories)} of ${query.patient} for ${args.purpose}`,
+        );
+      } else {
+        console.log(`denied: ${result.reason} (${result.error})`);
+        process.exitCode = EXIT_DENIED;
+      }
+    },
+  );
 
 task("consent:list", "Lists the consents a patient has given, or a provider has received, with their state")
   .addOptionalParam("patient", "Patient address")
   .addOptionalParam("grantee", "Provider address")
   .setAction(async (args: { patient?: string; grantee?: string }, hre) => {
-    if ((args.patient === undefined) === (args.grantee === undefined)) fail("Give exactly one of --patient or --grantee.");
+    if ((args.patient === undefined) === (args.grantee === undefined))
+      fail("Give exactly one of --patient or --grantee.");
     const client = await clientFor(hre);
     const filter = args.patient
       ? { patient: address("patient", args.patient) }
@@ -127,7 +134,9 @@ task("record:verify", "Checks a local file against a record's on-chain content h
     if (result.matches) {
       console.log(`match: ${args.file} is record ${recordId} of ${patient} (sha-256 ${result.fileHash})`);
     } else {
-      console.log(`MISMATCH: ${args.file} has sha-256 ${result.fileHash}, record ${recordId} has ${result.onChainHash}`);
+      console.log(
+        `MISMATCH: ${args.file} has sha-256 ${result.fileHash}, record ${recordId} has ${result.onChainHash}`,
+      );
       process.exitCode = EXIT_DENIED;
     }
   });
@@ -166,11 +175,15 @@ task("provider:register", "Registers a provider (registrar role)")
   .addParam("address", "Provider address")
   .addParam("kind", "clinician | organization | laboratory | researcher | payer (or 0-4)")
   .addParam("name", "Public name, 1-64 bytes")
-  .addParam("credential", "Credential hash (0x + 64 hex digits), or a credential reference that is hashed with keccak256")
+  .addParam(
+    "credential",
+    "Credential hash (0x + 64 hex digits), or a credential reference that is hashed with keccak256",
+  )
   .setAction(async (args: { address: string; kind: string; name: string; credential: string }, hre) => {
     const provider = address("address", args.address);
     const kind = parsed(() => parseProviderKind(args.kind));
-    const credentialHash = isHex(args.credential) && args.credential.length === 66 ? args.credential : keccak256(toHex(args.credential));
+    const credentialHash =
+      isHex(args.credential) && args.credential.length === 66 ? args.credential : keccak256(toHex(args.credential));
     const hash = await sendRegistrarTransaction(hre, "registerProvider", [provider, kind, args.name, credentialHash]);
     console.log(`registered ${args.name} (${provider}) with credential hash ${credentialHash} in ${hash}`);
   });
