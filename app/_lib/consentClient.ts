@@ -3,9 +3,11 @@
 //   if (await client.hasAccess({ patient, grantee, categories: "lab-results", action: "read", purpose: "treatment" }))
 import {
   BaseError,
-  ContractFunctionRevertedError,
   createPublicClient,
+  decodeErrorResult,
+  encodeFunctionData,
   http,
+  isHex,
   sha256,
   type Address,
   type Hex,
@@ -136,7 +138,8 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
   const fromBlock = options.fromBlock ?? fromBindings?.fromBlock ?? 0n;
   const logRange = options.logRange ?? DEFAULT_LOG_RANGE;
   const publicClient: PublicClient = createPublicClient({
-    transport: options.transport ?? http(options.rpcUrl ?? DEFAULT_RPC_URL),
+    // Batched JSON-RPC: a listing sends its many small reads in a few HTTP requests.
+    transport: options.transport ?? http(options.rpcUrl ?? DEFAULT_RPC_URL, { batch: true }),
     pollingInterval: options.pollingInterval ?? 1_000,
   });
   const consentRegistry = { address: addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
@@ -195,17 +198,23 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
 
     /** Like `hasAccess`, with the reason in plain words when access is refused. */
     async explainAccess(query: AccessQuery): Promise<AccessExplanation> {
+      const data = encodeFunctionData({
+        abi: abis.ConsentRegistry,
+        functionName: "checkAccess",
+        args: accessArgs(query),
+      });
       try {
-        await publicClient.readContract({ ...consentRegistry, functionName: "checkAccess", args: accessArgs(query) });
+        // A revert is the answer here, not a transient failure: no retries.
+        await publicClient.request(
+          { method: "eth_call", params: [{ to: consentRegistry.address, data }, "latest"] },
+          { retryCount: 0 },
+        );
         return { allowed: true };
       } catch (error) {
-        const reverted =
-          error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : null;
-        if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
-          const { errorName, args } = reverted.data;
-          return { allowed: false, error: errorName, reason: explainError(errorName, args ?? []) };
-        }
-        throw error;
+        const revertData = revertDataOf(error);
+        if (revertData === undefined) throw error;
+        const { errorName, args } = decodeErrorResult({ abi: abis.ConsentRegistry, data: revertData });
+        return { allowed: false, error: errorName, reason: explainError(errorName, args ?? []) };
       }
     },
 
@@ -372,6 +381,23 @@ export function summarizeConsent(terms: { categories: bigint; actions: number; p
     timeZone: "UTC",
   });
   return `may ${describeActions(terms.actions)} ${describeCategories(terms.categories)} for ${describePurposes(terms.purposes)} until ${until}`;
+}
+
+/** The revert data carried somewhere in an RPC error's cause chain (as hex, or as an object's `data`). */
+function revertDataOf(error: unknown): Hex | undefined {
+  let found: Hex | undefined;
+  const pick = (value: unknown): Hex | undefined => {
+    if (typeof value === "string" && isHex(value) && value.length >= 10) return value;
+    if (typeof value === "object" && value !== null && "data" in value) return pick((value as { data: unknown }).data);
+    return undefined;
+  };
+  if (error instanceof BaseError) {
+    error.walk((e) => {
+      found ??= pick((e as { data?: unknown }).data);
+      return found !== undefined;
+    });
+  }
+  return found ?? pick(error);
 }
 
 async function readLocalFile(path: string): Promise<Uint8Array> {

@@ -22,6 +22,23 @@ import { createConsentClient, deploymentOf } from "../../app/_lib/consentClient"
 import { printTable } from "../lib/table";
 
 const EXIT_DENIED = 1;
+const EXIT_ERROR = 2;
+
+/**
+ * Exit codes a script can gate on: 0 allowed / matches / done, 1 denied / mismatch, 2 bad input or an error (the
+ * message in plain words on stderr, without a stack trace).
+ */
+function cliAction<A>(action: (args: A, hre: HardhatRuntimeEnvironment) => Promise<void>) {
+  return async (args: A, hre: HardhatRuntimeEnvironment) => {
+    try {
+      await action(args, hre);
+    } catch (error) {
+      const message = error instanceof BaseError ? error.shortMessage : (error as Error).message;
+      console.error(`error: ${message}`);
+      process.exitCode = EXIT_ERROR;
+    }
+  };
+}
 
 /** Turns bad input into Hardhat's plain error output (no stack trace). */
 function fail(message: string): never {
@@ -60,86 +77,92 @@ function parsed<T>(parse: () => T): T {
 
 const date = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 
-task("consent:check", "Checks whether a provider may access a patient's data now; exit code 0 if allowed, 1 if not")
+task("consent:check", "Checks whether a provider may access a patient's data now; exit 0 allowed, 1 denied, 2 error")
   .addParam("patient", "Patient address")
   .addParam("grantee", "Provider address")
   .addParam("categories", "Categories: names (lab-results,medications), routine, or a mask number")
   .addParam("action", "Action: read | append (or 1 | 2)")
   .addParam("purpose", "Purpose: treatment | payment | operations | research | public-health | emergency (or its bit)")
   .setAction(
-    async (args: { patient: string; grantee: string; categories: string; action: string; purpose: string }, hre) => {
-      const client = await clientFor(hre);
-      const query = {
-        patient: address("patient", args.patient),
-        grantee: address("grantee", args.grantee),
-        categories: parsed(() => client.parse.categories(args.categories)),
-        action: parsed(() => client.parse.actions(args.action)),
-        purpose: parsed(() => client.parse.purposes(args.purpose)),
-      };
-      const result = await client.explainAccess(query);
-      if (result.allowed) {
-        console.log(
-          `allowed: ${query.grantee} may ${args.action} ${describeCategories(query.categories)} of ${query.patient} for ${args.purpose}`,
-        );
-      } else {
-        console.log(`denied: ${result.reason} (${result.error})`);
-        process.exitCode = EXIT_DENIED;
-      }
-    },
+    cliAction(
+      async (args: { patient: string; grantee: string; categories: string; action: string; purpose: string }, hre) => {
+        const client = await clientFor(hre);
+        const query = {
+          patient: address("patient", args.patient),
+          grantee: address("grantee", args.grantee),
+          categories: parsed(() => client.parse.categories(args.categories)),
+          action: parsed(() => client.parse.actions(args.action)),
+          purpose: parsed(() => client.parse.purposes(args.purpose)),
+        };
+        const result = await client.explainAccess(query);
+        if (result.allowed) {
+          console.log(
+            `allowed: ${query.grantee} may ${args.action} ${describeCategories(query.categories)} of ${query.patient} for ${args.purpose}`,
+          );
+        } else {
+          console.log(`denied: ${result.reason} (${result.error})`);
+          process.exitCode = EXIT_DENIED;
+        }
+      },
+    ),
   );
 
 task("consent:list", "Lists the consents a patient has given, or a provider has received, with their state")
   .addOptionalParam("patient", "Patient address")
   .addOptionalParam("grantee", "Provider address")
-  .setAction(async (args: { patient?: string; grantee?: string }, hre) => {
-    if ((args.patient === undefined) === (args.grantee === undefined))
-      fail("Give exactly one of --patient or --grantee.");
-    const client = await clientFor(hre);
-    const filter = args.patient
-      ? { patient: address("patient", args.patient) }
-      : { grantee: address("grantee", args.grantee!) };
-    const consents = await client.listConsents(filter);
-    if (consents.length === 0) {
-      console.log("No consents.");
-      return;
-    }
-    const rows = consents.map((c) => ({
-      state: c.state,
-      patient: c.patient,
-      grantee: c.grantee,
-      expires: date(c.expiresAt),
-      terms: c.summary,
-    }));
-    printTable(rows);
-  });
+  .setAction(
+    cliAction(async (args: { patient?: string; grantee?: string }, hre) => {
+      if ((args.patient === undefined) === (args.grantee === undefined))
+        fail("Give exactly one of --patient or --grantee.");
+      const client = await clientFor(hre);
+      const filter = args.patient
+        ? { patient: address("patient", args.patient) }
+        : { grantee: address("grantee", args.grantee!) };
+      const consents = await client.listConsents(filter);
+      if (consents.length === 0) {
+        console.log("No consents.");
+        return;
+      }
+      const rows = consents.map((c) => ({
+        state: c.state,
+        patient: c.patient,
+        grantee: c.grantee,
+        expires: date(c.expiresAt),
+        terms: c.summary,
+      }));
+      printTable(rows);
+    }),
+  );
 
 task("record:verify", "Checks a local file against a record's on-chain content hash; exit code 0 if it matches")
   .addParam("patient", "Patient address")
   .addParam("id", "Record id (from 1)", undefined, types.string)
   .addParam("file", "Path of the (encrypted) file to check")
-  .setAction(async (args: { patient: string; id: string; file: string }, hre) => {
-    if (!/^\d+$/.test(args.id) || args.id === "0") fail(`--id must be a record id (1, 2, …), got "${args.id}".`);
-    const client = await clientFor(hre);
-    const patient = address("patient", args.patient);
-    const recordId = BigInt(args.id);
-    const count = await client.recordCount(patient);
-    if (recordId > count) fail(`Patient ${patient} has ${count} record(s); there is no record ${recordId}.`);
-    let result;
-    try {
-      result = await client.verifyRecordFile(patient, recordId, args.file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") fail(`No such file: ${args.file}`);
-      throw error;
-    }
-    if (result.matches) {
-      console.log(`match: ${args.file} is record ${recordId} of ${patient} (sha-256 ${result.fileHash})`);
-    } else {
-      console.log(
-        `MISMATCH: ${args.file} has sha-256 ${result.fileHash}, record ${recordId} has ${result.onChainHash}`,
-      );
-      process.exitCode = EXIT_DENIED;
-    }
-  });
+  .setAction(
+    cliAction(async (args: { patient: string; id: string; file: string }, hre) => {
+      if (!/^\d+$/.test(args.id) || args.id === "0") fail(`--id must be a record id (1, 2, …), got "${args.id}".`);
+      const client = await clientFor(hre);
+      const patient = address("patient", args.patient);
+      const recordId = BigInt(args.id);
+      const count = await client.recordCount(patient);
+      if (recordId > count) fail(`Patient ${patient} has ${count} record(s); there is no record ${recordId}.`);
+      let result;
+      try {
+        result = await client.verifyRecordFile(patient, recordId, args.file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") fail(`No such file: ${args.file}`);
+        throw error;
+      }
+      if (result.matches) {
+        console.log(`match: ${args.file} is record ${recordId} of ${patient} (sha-256 ${result.fileHash})`);
+      } else {
+        console.log(
+          `MISMATCH: ${args.file} has sha-256 ${result.fileHash}, record ${recordId} has ${result.onChainHash}`,
+        );
+        process.exitCode = EXIT_DENIED;
+      }
+    }),
+  );
 
 /** Sends a ProviderRegistry transaction from the network's first account, simulated first so errors are decoded. */
 async function sendRegistrarTransaction(
@@ -179,36 +202,44 @@ task("provider:register", "Registers a provider (registrar role)")
     "credential",
     "Credential hash (0x + 64 hex digits), or a credential reference that is hashed with keccak256",
   )
-  .setAction(async (args: { address: string; kind: string; name: string; credential: string }, hre) => {
-    const provider = address("address", args.address);
-    const kind = parsed(() => parseProviderKind(args.kind));
-    const credentialHash =
-      isHex(args.credential) && args.credential.length === 66 ? args.credential : keccak256(toHex(args.credential));
-    const hash = await sendRegistrarTransaction(hre, "registerProvider", [provider, kind, args.name, credentialHash]);
-    console.log(`registered ${args.name} (${provider}) with credential hash ${credentialHash} in ${hash}`);
-  });
+  .setAction(
+    cliAction(async (args: { address: string; kind: string; name: string; credential: string }, hre) => {
+      const provider = address("address", args.address);
+      const kind = parsed(() => parseProviderKind(args.kind));
+      const credentialHash =
+        isHex(args.credential) && args.credential.length === 66 ? args.credential : keccak256(toHex(args.credential));
+      const hash = await sendRegistrarTransaction(hre, "registerProvider", [provider, kind, args.name, credentialHash]);
+      console.log(`registered ${args.name} (${provider}) with credential hash ${credentialHash} in ${hash}`);
+    }),
+  );
 
 task("provider:suspend", "Suspends an active provider: every access it has ends at once (registrar role)")
   .addParam("address", "Provider address")
-  .setAction(async (args: { address: string }, hre) => {
-    const provider = address("address", args.address);
-    const hash = await sendRegistrarTransaction(hre, "suspendProvider", [provider]);
-    console.log(`suspended ${provider} in ${hash}`);
-  });
+  .setAction(
+    cliAction(async (args: { address: string }, hre) => {
+      const provider = address("address", args.address);
+      const hash = await sendRegistrarTransaction(hre, "suspendProvider", [provider]);
+      console.log(`suspended ${provider} in ${hash}`);
+    }),
+  );
 
 task("provider:reinstate", "Reinstates a suspended provider (registrar role)")
   .addParam("address", "Provider address")
-  .setAction(async (args: { address: string }, hre) => {
-    const provider = address("address", args.address);
-    const hash = await sendRegistrarTransaction(hre, "reinstateProvider", [provider]);
-    console.log(`reinstated ${provider} in ${hash}`);
-  });
+  .setAction(
+    cliAction(async (args: { address: string }, hre) => {
+      const provider = address("address", args.address);
+      const hash = await sendRegistrarTransaction(hre, "reinstateProvider", [provider]);
+      console.log(`reinstated ${provider} in ${hash}`);
+    }),
+  );
 
 task("provider:emergency", "Grants or removes a provider's emergency (break-glass) capability (registrar role)")
   .addParam("address", "Provider address")
   .addParam("capable", "true or false", undefined, types.boolean)
-  .setAction(async (args: { address: string; capable: boolean }, hre) => {
-    const provider = address("address", args.address);
-    const hash = await sendRegistrarTransaction(hre, "setEmergencyCapable", [provider, args.capable]);
-    console.log(`${provider} is ${args.capable ? "now" : "no longer"} emergency-capable (${hash})`);
-  });
+  .setAction(
+    cliAction(async (args: { address: string; capable: boolean }, hre) => {
+      const provider = address("address", args.address);
+      const hash = await sendRegistrarTransaction(hre, "setEmergencyCapable", [provider, args.capable]);
+      console.log(`${provider} is ${args.capable ? "now" : "no longer"} emergency-capable (${hash})`);
+    }),
+  );

@@ -39,7 +39,12 @@ export async function providersFixture() {
   const base = await deployFixture();
   const { providerRegistry, registrar, clinic, lab, hospital } = base;
   const asRegistrar = providerRegistry.connect(registrar);
-  await asRegistrar.registerProvider(clinic.address, ProviderKind.Organization, "Northside Family Practice", CREDENTIAL);
+  await asRegistrar.registerProvider(
+    clinic.address,
+    ProviderKind.Organization,
+    "Northside Family Practice",
+    CREDENTIAL,
+  );
   await asRegistrar.registerProvider(lab.address, ProviderKind.Laboratory, "Riverside Laboratory", CREDENTIAL);
   await asRegistrar.registerProvider(hospital.address, ProviderKind.Organization, "St. Mary's Hospital", CREDENTIAL);
   await asRegistrar.setEmergencyCapable(hospital.address, true);
@@ -63,6 +68,12 @@ export async function consentFixture() {
     .grantConsent(clinic.address, CLINIC_TERMS.categories, CLINIC_TERMS.actions, CLINIC_TERMS.purposes, expiresAt);
   await consentRegistry
     .connect(patient)
-    .grantConsent(lab.address, categories(Category.LabResults), Action.Append | Action.Read, Purpose.Treatment, expiresAt);
+    .grantConsent(
+      lab.address,
+      categories(Category.LabResults),
+      Action.Append | Action.Read,
+      Purpose.Treatment,
+      expiresAt,
+    );
   return { ...base, expiresAt };
 }
