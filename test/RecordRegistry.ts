@@ -69,6 +69,13 @@ describe("RecordRegistry", function () {
     });
   });
 
+  describe("Deployment", function () {
+    it("Should be wired to the consent registry that authorises authors", async function () {
+      const { recordRegistry, consentRegistry } = await loadFixture(consentFixture);
+      expect(await recordRegistry.consentRegistry()).to.equal(await consentRegistry.getAddress());
+    });
+  });
+
   describe("addRecord", function () {
     describe("Validations", function () {
       it("Should let the patient add a record", async function () {

@@ -24,8 +24,13 @@ export function contentHash(ciphertext: Uint8Array): `0x${string}` {
   return `0x${createHash("sha256").update(ciphertext).digest("hex")}`;
 }
 
-/** The CIDv1 (raw, sha2-256) of the bytes: "bafkrei…". */
-export function contentUri(ciphertext: Uint8Array): string {
-  const digest = createHash("sha256").update(ciphertext).digest();
+/** The CIDv1 (raw codec, sha2-256 multihash) of a 0x-prefixed SHA-256 content hash: "bafkrei…", 59 characters. */
+export function cidOfHash(sha256Hash: string): string {
+  const digest = Buffer.from(sha256Hash.slice(2), "hex");
   return `b${base32(new Uint8Array([0x01, 0x55, 0x12, 0x20, ...digest]))}`;
+}
+
+/** The CIDv1 (raw, sha2-256) of the bytes. */
+export function contentUri(ciphertext: Uint8Array): string {
+  return cidOfHash(contentHash(ciphertext));
 }

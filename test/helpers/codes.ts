@@ -1,4 +1,4 @@
-// The bitmasks of contracts/interfaces/ConsentCodes.sol, for tests and scripts.
+// Named bits of contracts/interfaces/ConsentCodes.sol for tests; the masks come from the shared app/_lib/consentCodes.
 export const Category = {
   Demographics: 0,
   Allergies: 1,
@@ -20,9 +20,7 @@ export const Category = {
   InfectiousDisease: 36,
 } as const;
 
-export const ROUTINE_CATEGORIES = 0x1fffn;
-export const SENSITIVE_CATEGORIES = 0x1fn << 32n;
-export const ALL_CATEGORIES = ROUTINE_CATEGORIES | SENSITIVE_CATEGORIES;
+export { ROUTINE_CATEGORIES, SENSITIVE_CATEGORIES, ALL_CATEGORIES } from "../../app/_lib/consentCodes";
 
 export const Action = { Read: 1, Append: 2 } as const;
 export const ALL_ACTIONS = 3;

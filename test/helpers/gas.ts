@@ -8,6 +8,7 @@ import { Action, Category, ProviderKind, Purpose, categories, DAY, HOUR, YEAR } 
 import { CREDENTIAL, deployFixture } from "./fixtures";
 import { consentDomain, signGrant } from "./signatures";
 import { latestTime } from "./time";
+import { cidOfHash } from "../../scripts/lib/contentUri";
 
 /** Gas schedule (Cancun and later, EIP-2929 / EIP-2200 / EIP-3529) used for the theoretical minimum. */
 export const GAS = {
@@ -345,25 +346,8 @@ function build(spec: OperationSpec, source: Measurement["source"], gas: number, 
 
 // ---- Realistic values ----
 
-const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
-
 /** The CIDv1 (raw codec, sha2-256 multihash, base32) of content with this SHA-256: 59 characters, "bafkrei...". */
-export function cidV1(sha256: string): string {
-  const bytes = ethers.getBytes(ethers.concat(["0x01551220", sha256]));
-  let bits = 0;
-  let value = 0;
-  let out = "";
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
-  return `b${out}`;
-}
+export const cidV1 = cidOfHash;
 
 /** A record as a client would add it: SHA-256 of the ciphertext, and its CID as the URI. */
 export function encryptedRecord(label: string): { contentHash: string; uri: string } {
