@@ -5,6 +5,7 @@ import path from "node:path";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploymentOf } from "../app/_lib/consentClient";
+import { DEMO_PEOPLE } from "../app/_lib/demoAccounts";
 import { parseCategories, READ, APPEND } from "../app/_lib/consentCodes";
 import type { ConsentRegistry, ProviderRegistry, RecordRegistry } from "../typechain-types";
 import { contentHash, contentUri } from "./lib/contentUri";
@@ -49,17 +50,8 @@ async function main() {
   )) as unknown as ConsentRegistry;
   const records = (await ethers.getContractAt("RecordRegistry", addresses.recordRegistry)) as unknown as RecordRegistry;
 
-  const people = [
-    { role: "admin (deployer)", who: "MedConsent network operator", account: admin },
-    { role: "registrar", who: "State Health Licensing Board", account: registrar },
-    { role: "provider: organization", who: "Northside Family Practice", account: familyPractice },
-    { role: "provider: organization, emergency", who: "St. Mary's Hospital", account: hospital },
-    { role: "provider: laboratory", who: "Riverside Laboratory", account: laboratory },
-    { role: "provider: researcher", who: "Heart Health Research Study", account: research },
-    { role: "patient", who: "Alice", account: alice },
-    { role: "patient", who: "Bob", account: bob },
-    { role: "delegate (Bob's guardian)", who: "Carol", account: guardian },
-  ];
+  const accounts = [admin, registrar, familyPractice, hospital, laboratory, research, alice, bob, guardian];
+  const people = DEMO_PEOPLE.map((person) => ({ ...person, account: accounts[person.index] }));
 
   if (await providers.isActiveProvider(familyPractice.address)) {
     console.log("The local chain is already seeded.\n");
@@ -161,9 +153,14 @@ async function main() {
   console.log(`\nDemo record files (for record:verify): ${DEMO_FILES_DIR}/`);
 }
 
-function printPeople(people: { role: string; who: string; account: { address: string } }[]) {
+function printPeople(people: { index: number; name: string; description: string; account: { address: string } }[]) {
   printTable(
-    people.map(({ role, who, account }, index) => ({ account: `#${index}`, role, who, address: account.address })),
+    people.map(({ index, name, description, account }) => ({
+      account: `#${index}`,
+      role: description,
+      who: name,
+      address: account.address,
+    })),
   );
   console.log("Private keys: the well-known Hardhat test keys (printed by `npm run chain`). Never use them elsewhere.");
 }
