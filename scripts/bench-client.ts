@@ -15,7 +15,7 @@ import {
   runHardhat,
   startLocalNode,
   type LocalNode,
-} from "../test/helpers/localNode";
+} from "./lib/localNode";
 
 const PROVIDERS = 120;
 const GRANTS = 10_000;

@@ -23,7 +23,9 @@ import {
   parseActions,
   parseCategories,
   parsePurposes,
+  ROUTINE_CATEGORIES,
 } from "./consentCodes";
+import { formatDate } from "./format";
 
 export interface MedConsentAddresses {
   providerRegistry: Address;
@@ -372,15 +374,21 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
 
 export type ConsentClient = ReturnType<typeof createConsentClient>;
 
-/** "may read lab results and medications for treatment until 24 Dec 2026" */
-export function summarizeConsent(terms: { categories: bigint; actions: number; purposes: number; expiresAt: number }) {
-  const until = new Date(terms.expiresAt * 1000).toLocaleDateString("en-GB", {
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    timeZone: "UTC",
-  });
-  return `may ${describeActions(terms.actions)} ${describeCategories(terms.categories)} for ${describePurposes(terms.purposes)} until ${until}`;
+/**
+ * "may read lab results and medications for treatment until 24 Dec 2026"; with `owner` "your":
+ * "may read your lab results and medications …", "may read all your routine data …".
+ */
+export function summarizeConsent(
+  terms: { categories: bigint; actions: number; purposes: number; expiresAt: number },
+  owner?: string,
+) {
+  const data =
+    owner === undefined
+      ? describeCategories(terms.categories)
+      : terms.categories === ROUTINE_CATEGORIES
+        ? `all ${owner} routine data`
+        : `${owner} ${describeCategories(terms.categories)}`;
+  return `may ${describeActions(terms.actions)} ${data} for ${describePurposes(terms.purposes)} until ${formatDate(terms.expiresAt)}`;
 }
 
 /** The revert data carried somewhere in an RPC error's cause chain (as hex, or as an object's `data`). */

@@ -26,7 +26,7 @@ import {
   startLocalNode,
   type CommandResult,
   type LocalNode,
-} from "../helpers/localNode";
+} from "../../scripts/lib/localNode";
 
 // The seeded scene (scripts/seed.ts): Hardhat's well-known accounts.
 const familyPractice = hardhatAccount(2).address; // Northside Family Practice

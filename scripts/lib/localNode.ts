@@ -118,9 +118,9 @@ export interface LocalNode {
  * the node itself running (npm exec → sh → node).
  */
 export async function startLocalNode(
-  options: { captureOutput?: boolean; readyTries?: number } = {},
+  options: { captureOutput?: boolean; readyTries?: number; port?: number } = {},
 ): Promise<LocalNode> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [HARDHAT_BIN, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: PROJECT_ROOT,

@@ -1,0 +1,91 @@
+"use client";
+// The connect menu: browser wallets discovered through EIP-6963, and on the local chain the demo accounts.
+import { useState } from "react";
+import { useConnect, useConnection, useConnectors, useDisconnect, type Connector } from "wagmi";
+import { DEMO_CONNECTOR_TYPE } from "../_lib/demoConnector";
+import { shortAddress } from "../_lib/format";
+
+export function ConnectMenu() {
+  const { address, connector, status } = useConnection();
+  const connectors = useConnectors();
+  const connect = useConnect();
+  const disconnect = useDisconnect();
+  const [open, setOpen] = useState(false);
+
+  const wallets = connectors.filter((c) => c.type !== DEMO_CONNECTOR_TYPE);
+  const demos = connectors.filter((c) => c.type === DEMO_CONNECTOR_TYPE);
+  const choose = (chosen: Connector) => {
+    setOpen(false);
+    connect.mutate({ connector: chosen });
+  };
+
+  if (status === "connected" && address) {
+    return (
+      <div className="menu">
+        <span className="mono" title={address}>
+          {connector?.type === DEMO_CONNECTOR_TYPE ? <span className="demo-badge">demo</span> : null}{" "}
+          {connector?.type === DEMO_CONNECTOR_TYPE ? connector.name : shortAddress(address)}
+        </span>{" "}
+        <button type="button" onClick={() => disconnect.mutate({})}>
+          Disconnect
+        </button>
+      </div>
+    );
+  }
+
+  return (
+    <div className="menu">
+      <button
+        type="button"
+        className="primary"
+        aria-expanded={open}
+        aria-controls="connect-menu"
+        onClick={() => setOpen(!open)}
+      >
+        {status === "connecting" || status === "reconnecting" ? "Connecting…" : "Connect"}
+      </button>
+      {open ? (
+        <div id="connect-menu" className="menu-panel" role="dialog" aria-label="Connect a wallet">
+          <h2>Browser wallets</h2>
+          <ul>
+            {wallets.map((c) => (
+              <li key={c.uid}>
+                <button type="button" onClick={() => choose(c)}>
+                  {c.name === "Injected" ? "Browser wallet" : c.name}
+                </button>
+              </li>
+            ))}
+          </ul>
+          {demos.length > 0 ? (
+            <>
+              <h2>
+                Demo accounts <span className="demo-badge">local chain only</span>
+              </h2>
+              <ul>
+                {demos.map((c) => (
+                  <li key={c.uid}>
+                    <button type="button" onClick={() => choose(c)}>
+                      {c.name}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+        </div>
+      ) : null}
+      {connect.error ? (
+        <p role="alert" className="notice error">
+          {connectErrorText(connect.error)}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function connectErrorText(error: Error): string {
+  if ((error as { code?: number }).code === 4001 || error.name === "UserRejectedRequestError") {
+    return "You closed the wallet without connecting. Nothing changed.";
+  }
+  return `The wallet could not connect: ${(error as { shortMessage?: string }).shortMessage ?? error.message}`;
+}

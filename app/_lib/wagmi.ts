@@ -1,0 +1,22 @@
+// wagmi configuration: injected wallets (EIP-6963 discovery), and demo accounts on the local chain only.
+import { cookieStorage, createConfig, createStorage, http, injected } from "wagmi";
+import { appConfig } from "./appConfig";
+import { DEMO_PEOPLE } from "./demoAccounts";
+import { demoAccount } from "./demoConnector";
+
+export function getConfig() {
+  return createConfig({
+    chains: [appConfig.chain],
+    // Injected wallets announce themselves through EIP-6963 (wagmi's multiInjectedProviderDiscovery, on by default).
+    connectors: [injected(), ...(appConfig.isLocalChain ? DEMO_PEOPLE.map(demoAccount) : [])],
+    ssr: true,
+    storage: createStorage({ storage: cookieStorage }),
+    transports: { [appConfig.chain.id]: http(appConfig.rpcUrl) },
+  });
+}
+
+declare module "wagmi" {
+  interface Register {
+    config: ReturnType<typeof getConfig>;
+  }
+}
