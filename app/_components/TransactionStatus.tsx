@@ -1,0 +1,33 @@
+"use client";
+import type { TransactionState } from "../_hooks/useTransactor";
+import { shortAddress } from "../_lib/format";
+
+/** The state of the last write, announced to screen readers. */
+export function TransactionStatus({ state }: { state: TransactionState }) {
+  if (state.phase === "idle") return null;
+  const text = (() => {
+    switch (state.phase) {
+      case "prompt":
+        return `${state.label}: confirm in your wallet…`;
+      case "pending":
+        return `${state.label}: sent (${shortAddress(state.hash)}), waiting for confirmation…`;
+      case "confirmed":
+        return `${state.label}: confirmed.`;
+      case "failed":
+        return state.failure.kind === "rejected"
+          ? state.failure.message
+          : `${state.label} failed: ${state.failure.message}`;
+    }
+  })();
+  const tone =
+    state.phase === "confirmed"
+      ? "success"
+      : state.phase === "failed" && state.failure.kind !== "rejected"
+        ? "error"
+        : "";
+  return (
+    <p className={`notice ${tone}`} role={tone === "error" ? "alert" : "status"} data-phase={state.phase}>
+      {text}
+    </p>
+  );
+}
