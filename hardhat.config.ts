@@ -1,6 +1,7 @@
 import "@nomicfoundation/hardhat-toolbox";
+import path from "node:path";
 import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import { publicNetworksConfig } from "./scripts/lib/networks";
 import { readSecret } from "./scripts/lib/secrets";
@@ -21,6 +22,14 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: SOLC_VERSION,
     longVersion: solc.version(),
   };
+});
+
+// The browser suite (test/e2e/) builds and serves the portal: it runs on its own (`npm run test:e2e`), not within a
+// plain `hardhat test`.
+subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, _hre, runSuper) => {
+  const files: string[] = await runSuper(args);
+  if (args.testFiles.length > 0) return files;
+  return files.filter((file) => !file.includes(`${path.sep}test${path.sep}e2e${path.sep}`));
 });
 
 const config: HardhatUserConfig = {

@@ -1,6 +1,6 @@
 "use client";
 // The connect menu: browser wallets discovered through EIP-6963, and on the local chain the demo accounts.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useConnect, useConnection, useConnectors, useDisconnect, type Connector } from "wagmi";
 import { DEMO_CONNECTOR_TYPE } from "../_lib/demoConnector";
 import { shortAddress } from "../_lib/format";
@@ -11,6 +11,9 @@ export function ConnectMenu() {
   const connect = useConnect();
   const disconnect = useDisconnect();
   const [open, setOpen] = useState(false);
+  // Marks the button once React has hydrated it, so automated tests (and nothing else) know a click will register.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
 
   const wallets = connectors.filter((c) => c.type !== DEMO_CONNECTOR_TYPE);
   const demos = connectors.filter((c) => c.type === DEMO_CONNECTOR_TYPE);
@@ -40,6 +43,7 @@ export function ConnectMenu() {
         className="primary"
         aria-expanded={open}
         aria-controls="connect-menu"
+        data-hydrated={hydrated || undefined}
         onClick={() => setOpen(!open)}
       >
         {status === "connecting" || status === "reconnecting" ? "Connecting…" : "Connect"}

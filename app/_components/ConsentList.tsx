@@ -1,6 +1,7 @@
 "use client";
 // Consents grouped by state, each in plain words, with the other party's name from the provider registry.
 import { useQuery } from "@tanstack/react-query";
+import type { ReactNode } from "react";
 import type { Address } from "viem";
 import { useConsentClient } from "../_hooks/useConsentClient";
 import { summarizeConsent, type ConsentEntry, type ConsentState } from "../_lib/consentClient";
@@ -16,11 +17,18 @@ const GROUPS: { state: ConsentState; title: string }[] = [
 export function ConsentList({
   consents,
   perspective,
+  actions,
+  headingLevel = 2,
 }: {
   consents: ConsentEntry[];
   perspective: "patient" | "provider";
+  /** Controls shown on a consent's card (e.g. revoke, change); return null for none. */
+  actions?: (consent: ConsentEntry) => ReactNode;
+  /** The level of the group headings, to fit the page's outline. */
+  headingLevel?: 2 | 3;
 }) {
   if (consents.length === 0) return <p>No consents yet.</p>;
+  const Heading = headingLevel === 3 ? "h3" : "h2";
   return (
     <>
       {GROUPS.map(({ state, title }) => {
@@ -28,25 +36,29 @@ export function ConsentList({
         if (group.length === 0) return null;
         return (
           <section key={state} aria-labelledby={`group-${state}`}>
-            <h2 id={`group-${state}`}>
+            <Heading id={`group-${state}`}>
               {title} ({group.length})
-            </h2>
+            </Heading>
             <ul className="cards">
-              {group.map((consent) => (
-                <li key={`${consent.patient}:${consent.grantee}`} className="card">
-                  <span className={`state state-${consent.state}`}>{consent.state}</span>{" "}
-                  {perspective === "patient" ? (
-                    <>
-                      <ProviderName address={consent.grantee} /> {summarizeConsent(consent, "your")}
-                    </>
-                  ) : (
-                    <>
-                      <span className="mono">{shortAddress(consent.patient)}</span> lets you{" "}
-                      {consent.summary.replace(/^may /, "")}
-                    </>
-                  )}
-                </li>
-              ))}
+              {group.map((consent) => {
+                const controls = actions?.(consent);
+                return (
+                  <li key={`${consent.patient}:${consent.grantee}`} className="card">
+                    <span className={`state state-${consent.state}`}>{consent.state}</span>{" "}
+                    {perspective === "patient" ? (
+                      <>
+                        <ProviderName address={consent.grantee} /> {summarizeConsent(consent, "your")}
+                      </>
+                    ) : (
+                      <>
+                        <span className="mono">{shortAddress(consent.patient)}</span> lets you{" "}
+                        {consent.summary.replace(/^may /, "")}
+                      </>
+                    )}
+                    {controls ? <div className="card-actions">{controls}</div> : null}
+                  </li>
+                );
+              })}
             </ul>
           </section>
         );

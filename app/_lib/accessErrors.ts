@@ -51,6 +51,12 @@ const MESSAGES: Record<string, (args: Args) => string> = {
   ProviderInvalidName: () => "The provider's public name must be 1 to 64 bytes.",
   ProviderInvalidCredentialHash: () => "The credential hash cannot be zero.",
   AccessControlUnauthorizedAccount: ([account]) => `${short(account)} does not hold the role this action needs.`,
+  AccessControlBadConfirmation: () => "An account can only renounce its own role.",
+  AccessControlEnforcedDefaultAdminDelay: ([schedule]) =>
+    `The new admin can accept the role only after ${date(schedule)}.`,
+  AccessControlEnforcedDefaultAdminRules: () =>
+    "The admin role changes hands only in two steps: begin the transfer, then the new admin accepts it.",
+  AccessControlInvalidDefaultAdmin: ([account]) => `${short(account)} is not the pending admin.`,
   // records
   RecordUnauthorizedAuthor: () => "You may not add records in this category for this patient (no consent to add).",
   RecordUnauthorizedSupersede: () => "Only the patient or the record's author may amend it.",

@@ -7,8 +7,12 @@ import {
   decodeErrorResult,
   encodeFunctionData,
   http,
+  formatLog,
   isHex,
+  pad,
+  parseEventLogs,
   sha256,
+  toHex,
   type Address,
   type Hex,
   type PublicClient,
@@ -106,6 +110,28 @@ export type ConsentEvent =
   | { type: "revoked"; patient: Address; grantee: Address; blockNumber: bigint; transactionHash: Hex }
   | { type: "revokedAll"; patient: Address; blockNumber: bigint; transactionHash: Hex };
 
+/** The events that concern one patient: every ConsentRegistry and RecordRegistry event indexed by the patient. */
+export const PATIENT_EVENT_NAMES = [
+  "ConsentGranted",
+  "ConsentRevoked",
+  "AllConsentsRevoked",
+  "DelegateSet",
+  "EmergencyAccessSet",
+  "EmergencyAccessUsed",
+  "NonceUsed",
+  "RecordAdded",
+  "RecordSuperseded",
+] as const;
+
+const PATIENT_EVENTS_ABI = [...abis.ConsentRegistry, ...abis.RecordRegistry] as const;
+
+function decodePatientLogs(logs: Parameters<typeof parseEventLogs>[0]["logs"]) {
+  return parseEventLogs({ abi: PATIENT_EVENTS_ABI, eventName: [...PATIENT_EVENT_NAMES], logs });
+}
+
+/** One decoded event about a patient, with the timestamp of its block (seconds). */
+export type PatientEvent = ReturnType<typeof decodePatientLogs>[number] & { timestamp: number };
+
 /** A consent ending within this many seconds is "expiring". */
 export const EXPIRING_WITHIN = 7 * 24 * 3600;
 const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
@@ -164,7 +190,7 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
 
   /** eth_getLogs in windows of at most `logRange` blocks, filtered on indexed topics. */
   async function getConsentGrantedLogs(args: { patient?: Address; grantee?: Address }) {
-    const toBlock = await publicClient.getBlockNumber();
+    const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 });
     const logs = [];
     for (let start = fromBlock; start <= toBlock; start += logRange) {
       const end = start + logRange - 1n < toBlock ? start + logRange - 1n : toBlock;
@@ -246,7 +272,7 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
             publicClient.readContract({ ...consentRegistry, functionName: "consentOf", args: [patient, grantee] }),
             epochOf(patient),
           ]);
-          const revoked = stored.expiresAt === 0 || stored.epoch !== epoch;
+          const revoked = isRevoked(stored, epoch);
           const terms = revoked
             ? {
                 categories: log.args.categories!,
@@ -256,13 +282,7 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
                 grantedAt: Number((await publicClient.getBlock({ blockNumber: log.blockNumber })).timestamp),
               }
             : stored;
-          const state: ConsentState = revoked
-            ? "revoked"
-            : now >= terms.expiresAt
-              ? "expired"
-              : terms.expiresAt - now <= EXPIRING_WITHIN
-                ? "expiring"
-                : "active";
+          const state = revoked ? "revoked" : liveConsentState(terms.expiresAt, now);
           return {
             patient,
             grantee,
@@ -285,7 +305,7 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
         functionName: "recordCount",
         args: [patient],
       });
-      const toBlock = await publicClient.getBlockNumber();
+      const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 });
       const uris = new Map<bigint, string>();
       for (let start = fromBlock; start <= toBlock; start += logRange) {
         const end = start + logRange - 1n < toBlock ? start + logRange - 1n : toBlock;
@@ -309,6 +329,46 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
           return { id, contentHash, category, author, createdAt, supersededBy, uri: uris.get(id) ?? "" };
         }),
       );
+    },
+
+    /**
+     * Every event about `patient` (grants, revocations, revoke-all, delegates, emergency setting and uses, cancelled
+     * signatures, records), oldest first, each with its block's timestamp. One eth_getLogs per `logRange` blocks over
+     * both registries, filtered on the indexed patient topic.
+     */
+    async getPatientEvents(patient: Address): Promise<PatientEvent[]> {
+      // Uncached: read right after a confirmed transaction, the history must include its block.
+      const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 });
+      const topics = [null, pad(patient.toLowerCase() as Hex)] as [null, Hex];
+      const decoded = [];
+      for (let start = fromBlock; start <= toBlock; start += logRange) {
+        const end = start + logRange - 1n < toBlock ? start + logRange - 1n : toBlock;
+        const raw = await publicClient.request({
+          method: "eth_getLogs",
+          params: [
+            {
+              address: [addresses.consentRegistry, addresses.recordRegistry],
+              topics,
+              fromBlock: toHex(start),
+              toBlock: toHex(end),
+            },
+          ],
+        });
+        decoded.push(...decodePatientLogs(raw.map((log) => formatLog(log))));
+      }
+      decoded.sort((a, b) =>
+        a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
+      );
+      const blocks = [...new Set(decoded.map((log) => log.blockNumber))];
+      const timestamps = new Map(
+        await Promise.all(
+          blocks.map(
+            async (blockNumber) =>
+              [blockNumber, Number((await publicClient.getBlock({ blockNumber })).timestamp)] as const,
+          ),
+        ),
+      );
+      return decoded.map((log) => ({ ...log, timestamp: timestamps.get(log.blockNumber) ?? 0 }));
     },
 
     /** Hashes a file (a path, in Node) or its bytes with SHA-256 and compares it with the record's on-chain hash. */
@@ -373,6 +433,17 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
 }
 
 export type ConsentClient = ReturnType<typeof createConsentClient>;
+
+/** A stored consent is revoked when its slot was cleared or it predates the patient's last revoke-all. */
+export function isRevoked(stored: { expiresAt: number; epoch: number }, currentEpoch: number): boolean {
+  return stored.expiresAt === 0 || stored.epoch !== currentEpoch;
+}
+
+/** The state of a consent that was not revoked, at chain time `now`: live until `expiresAt` (exclusive). */
+export function liveConsentState(expiresAt: number, now: number): Exclude<ConsentState, "revoked"> {
+  if (now >= expiresAt) return "expired";
+  return expiresAt - now <= EXPIRING_WITHIN ? "expiring" : "active";
+}
 
 /**
  * "may read lab results and medications for treatment until 24 Dec 2026"; with `owner` "your":

@@ -9,3 +9,11 @@ export const formatDate = (seconds: number) =>
     year: "numeric",
     timeZone: "UTC",
   });
+
+/** "24 Dec 2026, 14:05 UTC" */
+export const formatDateTime = (seconds: number) =>
+  `${formatDate(seconds)}, ${new Date(seconds * 1000).toLocaleTimeString("en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone: "UTC",
+  })} UTC`;

@@ -1,17 +1,21 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
+// The patient's dashboard: consents, records, the audit timeline, delegates and the emergency setting.
 import { useConnection } from "wagmi";
-import { ConsentList } from "../_components/ConsentList";
-import { useConsentClient } from "../_hooks/useConsentClient";
+import { ChangeConsentLink, GrantAccessLink } from "../_components/grant/GrantLinks";
+import { ConsentsSection } from "./_components/ConsentsSection";
+import { DelegatesSection } from "./_components/DelegatesSection";
+import { RecordsSection } from "./_components/RecordsSection";
+import { TimelineSection } from "./_components/TimelineSection";
+
+const SECTIONS = [
+  { id: "consents", title: "Consents" },
+  { id: "records", title: "Records" },
+  { id: "timeline", title: "Timeline" },
+  { id: "delegates", title: "Delegates & emergency" },
+];
 
 export default function PatientPage() {
   const { address, status } = useConnection();
-  const client = useConsentClient();
-  const consents = useQuery({
-    queryKey: ["consents", "patient", address],
-    queryFn: () => client.listConsents({ patient: address! }),
-    enabled: address !== undefined,
-  });
 
   if (status !== "connected" || address === undefined) {
     return (
@@ -22,15 +26,25 @@ export default function PatientPage() {
     );
   }
   return (
-    <>
-      <h1>Your consents</h1>
-      {consents.isPending ? <p>Loading your consents…</p> : null}
-      {consents.error ? (
-        <p role="alert" className="notice error">
-          Could not read your consents from the chain: {consents.error.message}
-        </p>
-      ) : null}
-      {consents.data ? <ConsentList consents={consents.data} perspective="patient" /> : null}
-    </>
+    <div className="patient-dashboard">
+      <h1>Your consents and records</h1>
+      <nav className="section-nav" aria-label="Sections of this page">
+        <ul>
+          {SECTIONS.map((s) => (
+            <li key={s.id}>
+              <a href={`#${s.id}`}>{s.title}</a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <ConsentsSection
+        patient={address}
+        headerActions={<GrantAccessLink />}
+        consentActions={(consent) => <ChangeConsentLink consent={consent} />}
+      />
+      <RecordsSection patient={address} />
+      <TimelineSection patient={address} />
+      <DelegatesSection patient={address} />
+    </div>
   );
 }

@@ -1,0 +1,368 @@
+"use client";
+// The patient's grant-and-change flow: provider, data, actions, purposes, end date → review in plain words → submit
+// as a transaction (grantConsent) or gas-free (an EIP-712 signature that /api/relay submits as grantConsentBySig).
+import Link from "next/link";
+import { useEffect, useRef, useState } from "react";
+import { isAddress, type Address, type Hash } from "viem";
+import { useConnection, useSignTypedData } from "wagmi";
+import { abis } from "../../_contracts/deployedContracts";
+import { useConsentClient } from "../../_hooks/useConsentClient";
+import { useTransactor } from "../../_hooks/useTransactor";
+import { appConfig } from "../../_lib/appConfig";
+import { summarizeConsent } from "../../_lib/consentClient";
+import { PURPOSES } from "../../_lib/consentCodes";
+import { shortAddress } from "../../_lib/format";
+import {
+  emptyGrantForm,
+  grantConsentArgs,
+  grantFormFromConsent,
+  grantRelayBody,
+  grantTypedData,
+  hasSensitive,
+  isValid,
+  reviewSentence,
+  SIGNATURE_LIFETIME,
+  toGrantArgs,
+  validateGrant,
+  type GrantArgs,
+  type GrantErrors,
+  type GrantFormState,
+} from "../../_lib/grantForm";
+import { TransactionStatus } from "../TransactionStatus";
+import { BitPicker } from "./BitPicker";
+import { CategoryPicker } from "./CategoryPicker";
+import { ExpiryPicker } from "./ExpiryPicker";
+import { ProviderPicker } from "./ProviderPicker";
+import { useChainClock } from "./useChainClock";
+import { useExistingConsent, type ExistingConsent } from "./useExistingConsent";
+import { useProviderDirectory, type DirectoryEntry } from "./useProviderDirectory";
+
+const ACTION_OPTIONS = [
+  { bit: 1, label: "Read your records" },
+  { bit: 2, label: "Add new records", hint: "e.g. test results, visit notes" },
+];
+const PURPOSE_OPTIONS = PURPOSES.map((p) => ({
+  bit: p.bit,
+  label: p.label.charAt(0).toUpperCase() + p.label.slice(1),
+}));
+
+export function GrantFlow({ provider }: { provider?: string }) {
+  const { address, status } = useConnection();
+  // A malformed ?provider= is ignored: the flow starts as a new grant.
+  const changing = provider !== undefined && isAddress(provider);
+  const title = changing ? "Change a provider's access" : "Give a provider access";
+  if (status !== "connected" || address === undefined) {
+    return (
+      <>
+        <h1>{title}</h1>
+        <p>Connect your wallet (or choose a demo patient) to decide who may see your records.</p>
+      </>
+    );
+  }
+  return (
+    <GrantLoader key={`${address}:${provider ?? ""}`} patient={address} provider={changing ? provider : undefined} />
+  );
+}
+
+function GrantLoader({ patient, provider }: { patient: Address; provider?: string }) {
+  const directory = useProviderDirectory();
+  const clock = useChainClock();
+  const existing = useExistingConsent(patient, provider, clock.now);
+  const waitingForConsent = provider !== undefined && existing.isPending && existing.fetchStatus !== "idle";
+  const title = provider !== undefined ? "Change a provider's access" : "Give a provider access";
+
+  const problem = directory.error ?? clock.error ?? existing.error;
+  if (problem) {
+    return (
+      <>
+        <h1>{title}</h1>
+        <p role="alert" className="notice error">
+          Could not read the provider registry from the chain: {problem.message}
+        </p>
+      </>
+    );
+  }
+  if (directory.data === undefined || !clock.ready || waitingForConsent) {
+    return (
+      <>
+        <h1>{title}</h1>
+        <p role="status">Loading providers…</p>
+      </>
+    );
+  }
+  const initial = initialForm(provider, existing.data, clock.now());
+  return (
+    <GrantEditor
+      patient={patient}
+      providers={directory.data}
+      initial={initial}
+      changing={provider !== undefined}
+      now={clock.now}
+    />
+  );
+}
+
+function initialForm(provider: string | undefined, existing: ExistingConsent | undefined, now: number): GrantFormState {
+  if (provider === undefined) return emptyGrantForm();
+  if (existing === undefined || existing.expiresAt === 0) return emptyGrantForm(provider);
+  const form = grantFormFromConsent(provider, existing);
+  // An expired or revoked consent still shows its terms; only its end date needs choosing again.
+  return existing.live && existing.expiresAt > now ? form : { ...form, expiry: emptyGrantForm().expiry };
+}
+
+type Step = "edit" | "review";
+
+function GrantEditor({
+  patient,
+  providers,
+  initial,
+  changing,
+  now,
+}: {
+  patient: Address;
+  providers: DirectoryEntry[];
+  initial: GrantFormState;
+  changing: boolean;
+  now: () => number;
+}) {
+  const { chainId } = useConnection();
+  const client = useConsentClient();
+  const tx = useTransactor();
+  const signTypedData = useSignTypedData();
+  const [form, setForm] = useState(initial);
+  const [step, setStep] = useState<Step>("edit");
+  const [showErrors, setShowErrors] = useState(false);
+  const [reviewed, setReviewed] = useState<GrantArgs>();
+  const reviewHeading = useRef<HTMLHeadingElement>(null);
+  const errorSummary = useRef<HTMLDivElement>(null);
+  const doneHeading = useRef<HTMLHeadingElement>(null);
+
+  const chosen = providers.find((p) => p.address.toLowerCase() === form.grantee.toLowerCase());
+  const providerStatus = form.grantee === "" ? undefined : (chosen?.status ?? "unregistered");
+  const errors: GrantErrors = validateGrant(form, { now: now(), patient, providerStatus });
+  const shownErrors = showErrors ? errors : {};
+  const current = useExistingConsent(patient, form.grantee || undefined, now);
+  const providerName = chosen?.name || (form.grantee ? shortAddress(form.grantee) : "");
+  const wrongNetwork = chainId !== appConfig.chain.id;
+  const confirmed = tx.state.phase === "confirmed";
+  const busy = tx.busy;
+
+  useEffect(() => {
+    if (step === "review") reviewHeading.current?.focus();
+  }, [step]);
+  useEffect(() => {
+    if (confirmed) doneHeading.current?.focus();
+  }, [confirmed]);
+
+  const update = (change: Partial<GrantFormState>) => setForm((previous) => ({ ...previous, ...change }));
+
+  function review() {
+    setShowErrors(true);
+    if (!isValid(errors)) {
+      // Let the summary render first, then move focus to it.
+      setTimeout(() => errorSummary.current?.focus(), 0);
+      return;
+    }
+    setReviewed(toGrantArgs(form, { now: now(), patient, providerStatus }));
+    tx.reset();
+    setStep("review");
+  }
+
+  const consentRegistry = appConfig.addresses.consentRegistry;
+
+  async function grantByTransaction(args: GrantArgs) {
+    await tx.send(changing ? "Changing access" : "Granting access", {
+      address: consentRegistry,
+      abi: abis.ConsentRegistry,
+      functionName: "grantConsent",
+      args: grantConsentArgs(args),
+    });
+  }
+
+  async function grantGasFree(args: GrantArgs) {
+    await tx.run(changing ? "Changing access without a fee" : "Granting access without a fee", async () => {
+      const registry = { address: consentRegistry, abi: abis.ConsentRegistry } as const;
+      // The same checks the relay will make, before the wallet opens: a refusal is explained without a signature.
+      await client.publicClient.simulateContract({
+        ...registry,
+        functionName: "grantConsent",
+        args: grantConsentArgs(args),
+        account: patient,
+      });
+      const nonce = await client.publicClient.readContract({ ...registry, functionName: "nonces", args: [patient] });
+      const deadline = BigInt(now() + SIGNATURE_LIFETIME);
+      const signature = await signTypedData.mutateAsync({
+        account: patient,
+        ...grantTypedData({ chainId: appConfig.chain.id, consentRegistry, patient, args, nonce, deadline }),
+      });
+      const response = await fetch("/api/relay", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(grantRelayBody({ patient, args, deadline, signature })),
+      });
+      const body = (await response.json().catch(() => ({}))) as { hash?: Hash; message?: string };
+      if (!response.ok || body.hash === undefined) {
+        throw new Error(body.message ?? `The gas-free relay did not accept the request (status ${response.status}).`);
+      }
+      return body.hash;
+    });
+  }
+
+  if (step === "review" && reviewed !== undefined) {
+    const sentence = reviewSentence(providerName, reviewed);
+    const replaces = current.data?.live ? current.data : undefined;
+    return (
+      <>
+        <h1 ref={reviewHeading} tabIndex={-1}>
+          {confirmed ? "Done" : "Check before you confirm"}
+        </h1>
+        <section className="grant-review" aria-label="What you are agreeing to">
+          <p className="grant-sentence">{sentence}.</p>
+          {replaces && !confirmed ? (
+            <p className="muted">
+              This replaces what {providerName} may do now: {summarizeConsent(replaces, "your")}.
+            </p>
+          ) : null}
+          {hasSensitive(reviewed.categories) ? (
+            <p className="sensitive-warning">
+              <strong>This includes sensitive data.</strong> Make sure {providerName} really needs it.
+            </p>
+          ) : null}
+          <p className="muted">
+            You can change or revoke this access at any time. Data a provider has already read cannot be un-read.
+          </p>
+        </section>
+
+        <TransactionStatus state={tx.state} />
+
+        {confirmed ? (
+          <div className="grant-done">
+            <h2 ref={doneHeading} tabIndex={-1}>
+              {changing ? "Access changed" : "Access granted"}
+            </h2>
+            <p>
+              <Link href="/patient" className="button-link primary">
+                Back to your consents
+              </Link>{" "}
+              <Link href="/patient/grant">Give another provider access</Link>
+            </p>
+          </div>
+        ) : (
+          <>
+            {wrongNetwork ? (
+              <p className="notice" role="status">
+                Switch your wallet to {appConfig.chain.name} (see the prompt at the top) to confirm.
+              </p>
+            ) : null}
+            <div className="grant-submit">
+              <button
+                type="button"
+                className="primary"
+                disabled={busy || wrongNetwork}
+                onClick={() => grantGasFree(reviewed)}
+              >
+                Confirm with a signature (no fee)
+              </button>
+              <button type="button" disabled={busy || wrongNetwork} onClick={() => grantByTransaction(reviewed)}>
+                Confirm with a transaction (you pay the network fee)
+              </button>
+              <button type="button" disabled={busy} onClick={() => setStep("edit")}>
+                Back to edit
+              </button>
+            </div>
+            <p className="muted">
+              With a signature, your wallet only signs a message and MedConsent sends it to the blockchain for you, at
+              no cost to you. With a transaction, your wallet sends it and pays a small network fee.
+            </p>
+          </>
+        )}
+      </>
+    );
+  }
+
+  const errorList = Object.values(shownErrors);
+  return (
+    <>
+      <h1>{changing ? `Change ${providerName}'s access` : "Give a provider access"}</h1>
+      <p className="muted">
+        Choose who may see which of your records, what for, and until when. You will check everything before it is
+        saved.
+      </p>
+      {errorList.length > 0 ? (
+        <div ref={errorSummary} tabIndex={-1} role="alert" className="notice error">
+          <p>Please fix this first:</p>
+          <ul>
+            {errorList.map((message) => (
+              <li key={message}>{message}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <form
+        className="grant-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          review();
+        }}
+      >
+        {changing && chosen ? (
+          <fieldset className="grant-fieldset">
+            <legend>Provider</legend>
+            <p>
+              <strong>{chosen.name}</strong> <span className="muted">{chosen.kind}</span>{" "}
+              <span className={`state state-provider-${chosen.status}`}>{chosen.status}</span>{" "}
+              <span className="mono muted">{shortAddress(chosen.address)}</span>
+            </p>
+            {current.data?.live ? <p className="muted">Now: {summarizeConsent(current.data, "your")}.</p> : null}
+            {shownErrors.grantee ? <p className="field-error">{shownErrors.grantee}</p> : null}
+            <Link href="/patient/grant">Choose another provider instead</Link>
+          </fieldset>
+        ) : (
+          <ProviderPicker
+            providers={providers}
+            value={form.grantee}
+            onChange={(grantee) => update({ grantee })}
+            error={shownErrors.grantee}
+          />
+        )}
+        {!changing && current.data?.live ? (
+          <p className="notice" role="status">
+            {providerName} already has access: {summarizeConsent(current.data, "your")}. What you choose here will
+            replace it.
+          </p>
+        ) : null}
+        <CategoryPicker
+          value={form.categories}
+          onChange={(categories) => update({ categories })}
+          error={shownErrors.categories}
+        />
+        <BitPicker
+          legend="What may they do?"
+          options={ACTION_OPTIONS}
+          value={form.actions}
+          onChange={(actions) => update({ actions })}
+          error={shownErrors.actions}
+        />
+        <BitPicker
+          legend="For what purpose?"
+          options={PURPOSE_OPTIONS}
+          value={form.purposes}
+          onChange={(purposes) => update({ purposes })}
+          error={shownErrors.purposes}
+        />
+        <ExpiryPicker
+          value={form.expiry}
+          onChange={(expiry) => update({ expiry })}
+          now={now()}
+          error={shownErrors.expiry}
+        />
+        <div className="grant-submit">
+          <button type="submit" className="primary">
+            Review
+          </button>
+          <Link href="/patient">Cancel</Link>
+        </div>
+      </form>
+    </>
+  );
+}

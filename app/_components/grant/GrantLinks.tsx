@@ -1,0 +1,22 @@
+// Links into the grant flow from the patient's dashboard.
+import Link from "next/link";
+import type { ConsentEntry } from "../../_lib/consentClient";
+
+/** "Grant access": starts a new consent. */
+export function GrantAccessLink() {
+  return (
+    <Link href="/patient/grant" className="button-link primary">
+      Give a provider access
+    </Link>
+  );
+}
+
+/** "Change": the grant flow prefilled with this consent; only for consents that are still live. */
+export function ChangeConsentLink({ consent }: { consent: ConsentEntry }) {
+  if (consent.state !== "active" && consent.state !== "expiring") return null;
+  return (
+    <Link href={`/patient/grant?provider=${consent.grantee}`} className="button-link">
+      Change
+    </Link>
+  );
+}

@@ -1,0 +1,26 @@
+"use client";
+// The provider registry in React: every registered provider (for pickers and the registrar's list), and one provider.
+import { useQuery } from "@tanstack/react-query";
+import type { Address } from "viem";
+import { appConfig } from "../_lib/appConfig";
+import { getProviderInfo, listProviders } from "../_lib/providers";
+import { useConsentClient } from "./useConsentClient";
+
+/** Every provider ever registered, with its current status, sorted by name. */
+export function useProviders() {
+  const client = useConsentClient();
+  return useQuery({
+    queryKey: ["providers"],
+    queryFn: () => listProviders(client, { fromBlock: appConfig.fromBlock }),
+  });
+}
+
+/** One account's provider record ("unregistered" status when it is not a provider); idle without an address. */
+export function useProviderInfo(address: Address | undefined) {
+  const client = useConsentClient();
+  return useQuery({
+    queryKey: ["providerInfo", address],
+    queryFn: () => getProviderInfo(client, address!),
+    enabled: address !== undefined,
+  });
+}

@@ -1,0 +1,213 @@
+"use client";
+// Consents by state, with revoke on each live one and "revoke everything" behind a confirmation.
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import type { Address } from "viem";
+import { abis } from "../../_contracts/deployedContracts";
+import { ConsentList } from "../../_components/ConsentList";
+import { TransactionStatus } from "../../_components/TransactionStatus";
+import { useTransactor } from "../../_hooks/useTransactor";
+import { appConfig } from "../../_lib/appConfig";
+import type { ConsentEntry } from "../../_lib/consentClient";
+import { joinWords } from "../../_lib/consentCodes";
+import { useConsents, useNames } from "./usePatientData";
+
+const consentRegistry = { address: appConfig.addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
+const isLive = (c: ConsentEntry) => c.state === "active" || c.state === "expiring";
+
+export function ConsentsSection({
+  patient,
+  headerActions,
+  consentActions,
+}: {
+  patient: Address;
+  /** Links beside "Revoke everything" (e.g. the grant flow's "Grant access"). */
+  headerActions?: ReactNode;
+  /** More controls on each live consent's card, beside "Revoke" (e.g. "Change"). */
+  consentActions?: (consent: ConsentEntry) => ReactNode;
+}) {
+  const consents = useConsents(patient);
+  const tx = useTransactor();
+  const live = (consents.data ?? []).filter(isLive);
+  const nameOf = useNames(live.map((c) => c.grantee));
+
+  const revoke = (consent: ConsentEntry) =>
+    tx.send(`Revoking ${nameOf(consent.grantee) ?? "the provider"}'s access`, {
+      ...consentRegistry,
+      functionName: "revokeConsent",
+      args: [consent.grantee],
+    });
+
+  const revokeAll = async (cancelSignatures: boolean) => {
+    const done = await tx.send("Revoking every consent", {
+      ...consentRegistry,
+      functionName: "revokeAllConsents",
+      args: [],
+    });
+    if (done && cancelSignatures) {
+      await tx.send("Cancelling your unused signatures", { ...consentRegistry, functionName: "useNonce", args: [] });
+    }
+  };
+
+  return (
+    <section id="consents" aria-labelledby="consents-heading" className="patient-section">
+      <h2 id="consents-heading">Consents</h2>
+      <p className="muted">Who may see which kinds of your data, for what, and until when.</p>
+      <div className="section-actions">
+        {headerActions}
+        <RevokeAllDialog
+          liveNames={live.map((c) => nameOf(c.grantee) ?? c.grantee)}
+          busy={tx.busy}
+          onConfirm={revokeAll}
+        />
+      </div>
+      <TransactionStatus state={tx.state} />
+      {consents.isPending ? <p>Loading your consents…</p> : null}
+      {consents.error ? (
+        <p role="alert" className="notice error">
+          Could not read your consents from the chain: {consents.error.message}
+        </p>
+      ) : null}
+      {consents.data ? (
+        <ConsentList
+          consents={consents.data}
+          perspective="patient"
+          headingLevel={3}
+          actions={(consent) =>
+            isLive(consent) ? (
+              <>
+                <RevokeButton
+                  providerName={nameOf(consent.grantee) ?? "this provider"}
+                  busy={tx.busy}
+                  onConfirm={() => revoke(consent)}
+                />
+                {consentActions?.(consent)}
+              </>
+            ) : null
+          }
+        />
+      ) : null}
+    </section>
+  );
+}
+
+/** "Revoke", then an inline confirmation that says plainly what revoking can and cannot undo. */
+function RevokeButton({
+  providerName,
+  busy,
+  onConfirm,
+}: {
+  providerName: string;
+  busy: boolean;
+  onConfirm: () => Promise<boolean>;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const openRef = useRef<HTMLButtonElement>(null);
+  const messageId = useId();
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
+
+  if (!confirming) {
+    return (
+      <button ref={openRef} type="button" disabled={busy} onClick={() => setConfirming(true)}>
+        Revoke
+      </button>
+    );
+  }
+  return (
+    <div className="confirm" role="group" aria-label={`Revoke ${providerName}'s access`}>
+      <p id={messageId}>
+        {providerName} will lose access from the next block. Records it already read cannot be un-read.
+      </p>
+      <button
+        ref={confirmRef}
+        type="button"
+        className="danger"
+        aria-describedby={messageId}
+        disabled={busy}
+        onClick={async () => {
+          if (await onConfirm()) setConfirming(false);
+        }}
+      >
+        Yes, revoke access
+      </button>{" "}
+      <button type="button" disabled={busy} onClick={() => setConfirming(false)}>
+        Keep access
+      </button>
+    </div>
+  );
+}
+
+/** "Revoke everything": a modal dialog (focus moves in, Escape closes) that says what will happen. */
+function RevokeAllDialog({
+  liveNames,
+  busy,
+  onConfirm,
+}: {
+  liveNames: string[];
+  busy: boolean;
+  onConfirm: (cancelSignatures: boolean) => Promise<void>;
+}) {
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const triggerRef = useRef<HTMLButtonElement>(null);
+  const keepRef = useRef<HTMLButtonElement>(null);
+  const [cancelSignatures, setCancelSignatures] = useState(false);
+  const titleId = useId();
+  const textId = useId();
+  const count = liveNames.length;
+
+  const open = () => {
+    setCancelSignatures(false);
+    dialogRef.current?.showModal();
+    keepRef.current?.focus();
+  };
+  const close = () => dialogRef.current?.close();
+
+  return (
+    <>
+      <button ref={triggerRef} type="button" className="danger" disabled={busy} onClick={open}>
+        Revoke everything
+      </button>
+      <dialog
+        ref={dialogRef}
+        className="modal"
+        aria-labelledby={titleId}
+        aria-describedby={textId}
+        onClose={() => triggerRef.current?.focus()}
+      >
+        <h2 id={titleId}>Revoke every consent?</h2>
+        <div id={textId}>
+          <p>
+            Every provider loses access at once:{" "}
+            <strong>
+              {count} active {count === 1 ? "consent" : "consents"}
+            </strong>
+            {count > 0 ? ` (${joinWords(liveNames)})` : ""}. Records they already read cannot be un-read.
+          </p>
+          <p>Signatures you gave but were not yet used stay valid until their deadline: also cancel them?</p>
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={cancelSignatures} onChange={(e) => setCancelSignatures(e.target.checked)} />{" "}
+          Also cancel my unused signatures (a second confirmation in your wallet)
+        </label>
+        <div className="dialog-actions">
+          <button ref={keepRef} type="button" onClick={close}>
+            Keep my consents
+          </button>
+          <button
+            type="button"
+            className="danger"
+            disabled={busy}
+            onClick={() => {
+              close();
+              void onConfirm(cancelSignatures);
+            }}
+          >
+            Revoke everything
+          </button>
+        </div>
+      </dialog>
+    </>
+  );
+}

@@ -1,0 +1,166 @@
+"use client";
+// Labelled form controls shared by the provider and registrar views: the hint and the error are tied to the control
+// (aria-describedby), an invalid control says so (aria-invalid), and the categories are grouped routine / sensitive.
+import type { InputHTMLAttributes, ReactNode } from "react";
+import { CATEGORIES, ROUTINE_CATEGORIES } from "../_lib/consentCodes";
+
+export function describedBy(id: string, hint: ReactNode, error: string | undefined, extra?: string) {
+  return (
+    [hint ? `${id}-hint` : undefined, error ? `${id}-error` : undefined, extra].filter(Boolean).join(" ") || undefined
+  );
+}
+
+export function FieldError({ id, error }: { id: string; error: string | undefined }) {
+  return error ? (
+    <p id={`${id}-error`} className="field-error">
+      {error}
+    </p>
+  ) : null;
+}
+
+export function TextField({
+  id,
+  label,
+  hint,
+  error,
+  value,
+  onValue,
+  describedByExtra,
+  ...input
+}: {
+  id: string;
+  label: string;
+  hint?: ReactNode;
+  error?: string;
+  value: string;
+  onValue: (value: string) => void;
+  describedByExtra?: string;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "value" | "onChange">) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {hint ? (
+        <p id={`${id}-hint`} className="hint">
+          {hint}
+        </p>
+      ) : null}
+      <input
+        id={id}
+        type="text"
+        value={value}
+        onChange={(e) => onValue(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error, describedByExtra)}
+        {...input}
+      />
+      <FieldError id={id} error={error} />
+    </div>
+  );
+}
+
+/** An account address field: monospace, no autocorrect, optional suggestions. */
+export function AddressField(props: Parameters<typeof TextField>[0] & { suggestions?: readonly string[] }) {
+  const { suggestions, ...rest } = props;
+  const listId = suggestions && suggestions.length > 0 ? `${props.id}-suggestions` : undefined;
+  return (
+    <>
+      <TextField
+        className="mono"
+        placeholder="0x…"
+        autoComplete="off"
+        spellCheck={false}
+        autoCapitalize="off"
+        inputMode="text"
+        list={listId}
+        {...rest}
+      />
+      {listId ? (
+        <datalist id={listId}>
+          {suggestions!.map((s) => (
+            <option key={s} value={s} />
+          ))}
+        </datalist>
+      ) : null}
+    </>
+  );
+}
+
+/** Category checkboxes, routine and sensitive apart; the value is the category mask. */
+export function CategoryPicker({
+  id,
+  value,
+  onChange,
+  disabled,
+  error,
+}: {
+  id: string;
+  value: bigint;
+  onChange: (mask: bigint) => void;
+  disabled?: boolean;
+  error?: string;
+}) {
+  const box = (bit: number, label: string) => {
+    const flag = 1n << BigInt(bit);
+    return (
+      <label key={bit} className="check">
+        <input
+          type="checkbox"
+          checked={(value & flag) !== 0n}
+          disabled={disabled}
+          onChange={(e) => onChange(e.target.checked ? value | flag : value & ~flag)}
+        />{" "}
+        {label}
+      </label>
+    );
+  };
+  return (
+    <fieldset
+      id={id}
+      className="categories"
+      aria-invalid={error ? true : undefined}
+      aria-describedby={error ? `${id}-error` : undefined}
+    >
+      <legend>Categories of data</legend>
+      <fieldset>
+        <legend>Routine</legend>
+        <div className="checks">{CATEGORIES.filter((c) => !c.sensitive).map((c) => box(c.bit, c.label))}</div>
+        <p className="inline-actions">
+          <button type="button" disabled={disabled} onClick={() => onChange(value | ROUTINE_CATEGORIES)}>
+            All routine data
+          </button>{" "}
+          <button type="button" disabled={disabled} onClick={() => onChange(0n)}>
+            Clear all
+          </button>
+        </p>
+      </fieldset>
+      <fieldset>
+        <legend>Sensitive</legend>
+        <p className="hint">Never part of &ldquo;all routine data&rdquo;: a patient must choose each one.</p>
+        <div className="checks">{CATEGORIES.filter((c) => c.sensitive).map((c) => box(c.bit, c.label))}</div>
+      </fieldset>
+      <FieldError id={id} error={error} />
+    </fieldset>
+  );
+}
+
+/** "12 Jun 2026, 14:05" in the reader's time zone. */
+export const formatDateTime = (seconds: number) =>
+  new Date(seconds * 1000).toLocaleString("en-GB", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+
+/** Moves focus to the first control with an error, so keyboard and screen-reader users land on it. */
+export function focusFirstError(ids: string[]) {
+  for (const id of ids) {
+    const element = document.getElementById(id);
+    if (element) {
+      const target = element.matches("fieldset") ? element.querySelector("input") : element;
+      (target as HTMLElement | null)?.focus();
+      return;
+    }
+  }
+}

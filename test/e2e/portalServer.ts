@@ -1,0 +1,117 @@
+// The stack the end-to-end suite runs against: a real `hardhat node` (own port), the contracts deployed with the
+// testnet command, the demo scene, and the portal's production build (`next build` + `next start`).
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import {
+  PROJECT_ROOT,
+  cleanEnv,
+  customNetworkEnv,
+  freePort,
+  preserveLocalDeployment,
+  runHardhat,
+  startLocalNode,
+  type LocalNode,
+} from "../../scripts/lib/localNode";
+
+const NEXT_BIN = path.join(PROJECT_ROOT, "node_modules", "next", "dist", "bin", "next");
+export const E2E_DIST_DIR = ".next-e2e";
+
+export interface PortalStack {
+  chain: LocalNode;
+  portalUrl: string;
+  stop(): Promise<void>;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [NEXT_BIN, ...args], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => child.kill(), timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`next ${args.join(" ")} failed (${code}):\n${output}`));
+    });
+  });
+}
+
+async function waitForHttp(url: string, server: ChildProcess, tries = 300): Promise<void> {
+  for (let attempt = 0; attempt < tries; attempt++) {
+    if (server.exitCode !== null) throw new Error("next start exited before it was ready");
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} not ready after ${tries} tries`);
+}
+
+export async function startPortalStack(): Promise<PortalStack> {
+  const preserved = preserveLocalDeployment();
+  const chain = await startLocalNode();
+  let server: ChildProcess | undefined;
+  const stop = async () => {
+    server?.kill();
+    await chain.stop();
+    preserved.restore();
+  };
+  try {
+    for (const args of [
+      ["deploy", "--network", "custom"],
+      ["run", "--network", "custom", "scripts/seed.ts"],
+    ]) {
+      const result = await runHardhat(args, { env: customNetworkEnv(chain.url), timeoutMs: 120_000 });
+      if (result.code !== 0) throw new Error(`${result.command} failed:\n${result.output}`);
+    }
+    const env = cleanEnv({
+      NEXT_TELEMETRY_DISABLED: "1",
+      NEXT_DIST_DIR: E2E_DIST_DIR,
+      NEXT_PUBLIC_CHAIN_ID: "31337",
+      NEXT_PUBLIC_RPC_URL: chain.url,
+    });
+    // The RPC URL is inlined at build time, so the build is made for this node.
+    await run(["build"], env, 600_000);
+    const port = await freePort();
+    server = spawn(process.execPath, [NEXT_BIN, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: "ignore",
+    });
+    const portalUrl = `http://127.0.0.1:${port}`;
+    await waitForHttp(portalUrl, server);
+    return { chain, portalUrl, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export function assertChromium(): void {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install -y chromium) or set CHROMIUM_PATH.`,
+    );
+  }
+}
+
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];

@@ -1,0 +1,50 @@
+import { expect } from "chai";
+import { BaseError, ContractFunctionRevertedError, UserRejectedRequestError, encodeErrorResult } from "viem";
+import { abis } from "../../app/_contracts/deployedContracts";
+import { explainError } from "../../app/_lib/accessErrors";
+import { parseCategories } from "../../app/_lib/consentCodes";
+import { describeFailure } from "../../app/_lib/txErrors";
+
+const PATIENT = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
+const CLINIC = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+
+describe("error decoding", function () {
+  it("explains every custom error of the three contracts in words, not as a generic fallback", function () {
+    const errors = [...abis.ConsentRegistry, ...abis.ProviderRegistry, ...abis.RecordRegistry].flatMap((item) =>
+      item.type === "error" && /^(Access|Consent|Provider|Record)/.test(item.name) ? [item] : [],
+    );
+    expect(errors.length).to.be.greaterThan(30);
+    for (const error of errors) {
+      const args =
+        error.type === "error" ? error.inputs.map((input) => (input.type.startsWith("uint") ? 1n : PATIENT)) : [];
+      expect(explainError(error.name, args), error.name).to.not.match(/refused the request/);
+    }
+  });
+
+  it("names the missing categories of AccessCategoryNotGranted", function () {
+    expect(explainError("AccessCategoryNotGranted", [parseCategories("imaging,lab-results")])).to.equal(
+      "The consent does not cover lab results and imaging.",
+    );
+  });
+
+  it("decodes a revert into the contract's error in plain words", function () {
+    const data = encodeErrorResult({ abi: abis.ConsentRegistry, errorName: "ConsentNotLive", args: [PATIENT, CLINIC] });
+    const reverted = new ContractFunctionRevertedError({
+      abi: abis.ConsentRegistry,
+      data,
+      functionName: "revokeConsent",
+    });
+    const failure = describeFailure(new BaseError("wrapped", { cause: reverted }));
+    expect(failure).to.deep.equal({
+      kind: "reverted",
+      errorName: "ConsentNotLive",
+      message: "There is no active consent to revoke (never given, already revoked, or expired).",
+    });
+  });
+
+  it("treats a user's rejection as a calm notice, whether viem's error or a raw EIP-1193 code 4001", function () {
+    expect(describeFailure(new UserRejectedRequestError(new Error("no"))).kind).to.equal("rejected");
+    expect(describeFailure(Object.assign(new Error("User rejected"), { code: 4001 })).kind).to.equal("rejected");
+    expect(describeFailure(new Error("network down"))).to.deep.equal({ kind: "failed", message: "network down" });
+  });
+});
