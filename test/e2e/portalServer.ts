@@ -55,7 +55,8 @@ async function waitForHttp(url: string, server: ChildProcess, tries = 300): Prom
   throw new Error(`${url} not ready after ${tries} tries`);
 }
 
-export async function startPortalStack(): Promise<PortalStack> {
+/** `distDir` lets a benchmark build beside the browser suite without sharing its build folder. */
+export async function startPortalStack(options: { distDir?: string } = {}): Promise<PortalStack> {
   const preserved = preserveLocalDeployment();
   const chain = await startLocalNode();
   let server: ChildProcess | undefined;
@@ -74,7 +75,7 @@ export async function startPortalStack(): Promise<PortalStack> {
     }
     const env = cleanEnv({
       NEXT_TELEMETRY_DISABLED: "1",
-      NEXT_DIST_DIR: E2E_DIST_DIR,
+      NEXT_DIST_DIR: options.distDir ?? E2E_DIST_DIR,
       NEXT_PUBLIC_CHAIN_ID: "31337",
       NEXT_PUBLIC_RPC_URL: chain.url,
     });
