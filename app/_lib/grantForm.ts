@@ -120,9 +120,15 @@ export function expiresAtOf(expiry: ExpiryChoice, now: number): number | undefin
   return preset === undefined ? undefined : now + preset.seconds;
 }
 
-/** The bounds of the custom date input ("YYYY-MM-DD"): today to 10 × 365 days ahead. */
+/**
+ * The last second on which a custom date may start: a date ends at 23:59:59, so the last day whose end is at most
+ * 10 × 365 days ahead starts no later than `now + MAX_CONSENT_DURATION - DAY + 1`.
+ */
+const lastCustomDayStart = (now: number) => now + MAX_CONSENT_DURATION - DAY + 1;
+
+/** The bounds of the custom date input ("YYYY-MM-DD"): the first and last days whose end the contract accepts. */
 export function customDateBounds(now: number): { min: string; max: string } {
-  return { min: dateInputValue(now), max: dateInputValue(now + MAX_CONSENT_DURATION) };
+  return { min: dateInputValue(now + 1), max: dateInputValue(lastCustomDayStart(now)) };
 }
 
 /** Every problem with the form, per field, in plain words; an empty object when it can be submitted. */
@@ -149,7 +155,7 @@ export function validateGrant(state: GrantFormState, context: GrantContext): Gra
   if (expiresAt === undefined) errors.expiry = "Choose an end date.";
   else if (expiresAt <= context.now) errors.expiry = "The end date must be in the future.";
   else if (expiresAt > context.now + MAX_CONSENT_DURATION)
-    errors.expiry = `The end date can be at most 10 years ahead (${formatDate(context.now + MAX_CONSENT_DURATION)}).`;
+    errors.expiry = `The end date can be at most 10 years ahead (${formatDate(lastCustomDayStart(context.now))}).`;
   return errors;
 }
 
@@ -172,19 +178,24 @@ export function toGrantArgs(state: GrantFormState, context: GrantContext): Grant
 export const grantConsentArgs = (args: GrantArgs) =>
   [args.grantee, args.categories, args.actions, args.purposes, args.expiresAt] as const;
 
-/** "your lab results and medications", "all your routine data and your mental health" */
-export function describeYourData(categories: bigint): string {
+/**
+ * "your lab results and medications", "all your routine data and your mental health"; `owner` is the possessive
+ * ("Bob's") when a delegate grants for a patient.
+ */
+export function describeYourData(categories: bigint, owner = "your"): string {
   const sensitive = categoriesOf(categories & SENSITIVE_CATEGORIES).map((c) => c.label);
   if (hasAllRoutine(categories)) {
-    return sensitive.length === 0 ? "all your routine data" : `all your routine data and your ${joinWords(sensitive)}`;
+    return sensitive.length === 0
+      ? `all ${owner} routine data`
+      : `all ${owner} routine data and ${owner} ${joinWords(sensitive)}`;
   }
-  return `your ${joinWords(categoriesOf(categories).map((c) => c.label))}`;
+  return `${owner} ${joinWords(categoriesOf(categories).map((c) => c.label))}`;
 }
 
 /** "Northside Family Practice will be able to read your lab results and medications for treatment until 24 Dec 2026" */
-export function reviewSentence(providerName: string, args: Omit<GrantArgs, "grantee">): string {
+export function reviewSentence(providerName: string, args: Omit<GrantArgs, "grantee">, owner = "your"): string {
   return (
-    `${providerName} will be able to ${describeActions(args.actions)} ${describeYourData(args.categories)} ` +
+    `${providerName} will be able to ${describeActions(args.actions)} ${describeYourData(args.categories, owner)} ` +
     `for ${describePurposes(args.purposes)} until ${formatDate(args.expiresAt)}`
   );
 }

@@ -84,7 +84,9 @@ export const utf8ByteLength = (text: string) => stringToBytes(text).length;
 
 /** An account address: 0x and 40 hex digits; mixed case must be a valid checksum. */
 export function checkAddress(input: string, what = "address"): Checked<Address> {
-  const text = input.trim();
+  const trimmed = input.trim();
+  // All upper case, like all lower case, carries no checksum (EIP-55); viem's isAddress would reject it as one.
+  const text = /^0x[0-9A-F]{40}$/.test(trimmed) ? trimmed.toLowerCase() : trimmed;
   if (text === "") return { ok: false, error: `Enter the ${what}.` };
   if (!isAddress(text)) {
     return {

@@ -1,26 +1,60 @@
 // End to end: Debian's Chromium driven by playwright-core, against a real chain node, the deployed contracts, the demo
 // scene and the portal's production build, through an injected EIP-6963 test wallet that signs with a local key.
+//
+// All scenarios share one stack (one build per run) and so one chain: each scenario changes it, so they run in the
+// order written and each uses a patient / provider pair the others leave alone (or restores what it changed).
 import { expect } from "chai";
+import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { hardhatAccount } from "../../scripts/lib/localNode";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { hardhatAccount, rpc } from "../../scripts/lib/localNode";
 import { CHROMIUM_ARGS, CHROMIUM_PATH, assertChromium, startPortalStack, type PortalStack } from "./portalServer";
 import { installTestWallet, type TestWallet } from "./testWallet";
 
+const REGISTRAR = 1;
+const NORTHSIDE = 2;
+const ST_MARYS = 3;
+const RIVERSIDE = 4;
+const HEART_STUDY = 5;
 const ALICE = 6;
+const BOB = 7;
+const CAROL = 8;
+
 const AXE_SCRIPT = path.join(__dirname, "..", "..", "node_modules", "axe-core", "axe.min.js");
+/** The README's screenshots: written by every run (1100 px wide), committed with the docs. */
 export const SCREENSHOTS_DIR = path.join(__dirname, "..", "..", "docs", "screenshots");
+const MAX_SCREENSHOT_BYTES = 250 * 1024;
+const WIDE = { width: 1100, height: 900 };
+const NARROW = { width: 375, height: 800 };
+
+const CALM_REJECTION = "You cancelled in your wallet. Nothing was sent and nothing changed.";
+
+interface Session {
+  page: Page;
+  wallet: TestWallet;
+  /** Console errors and uncaught page errors, in order. */
+  errors: string[];
+  context: BrowserContext;
+}
 
 describe("Portal end to end", function () {
   this.timeout(120_000);
   let stack: PortalStack;
   let browser: Browser;
+  /** The sessions the current test opened: closed after it, whatever happened. */
+  let sessions: Session[] = [];
 
   before(async function () {
     this.timeout(900_000);
     assertChromium();
     stack = await startPortalStack();
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  });
+
+  afterEach(async function () {
+    await Promise.all(sessions.map((s) => s.context.close()));
+    sessions = [];
   });
 
   after(async function () {
@@ -29,23 +63,38 @@ describe("Portal end to end", function () {
     await stack?.stop();
   });
 
+  const address = (index: number) => hardhatAccount(index).address;
+
   /** A fresh browser context with the test wallet holding account `index`, and a record of console errors. */
-  async function openAs(
-    index: number,
-  ): Promise<{ page: Page; wallet: TestWallet; errors: string[]; context: BrowserContext }> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  async function openAs(index: number): Promise<Session> {
+    const context = await browser.newContext({ viewport: WIDE });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
     page.on("pageerror", (error) => errors.push(String(error)));
     const wallet = await installTestWallet(page, stack.chain.url, hardhatAccount(index).privateKey);
-    return { page, wallet, errors, context };
+    const session = { page, wallet, errors, context };
+    sessions.push(session);
+    return session;
+  }
+
+  /** Opens `route` as account `index` and connects the Test Wallet. */
+  async function connectedAt(index: number, route: string): Promise<Session> {
+    const session = await openAs(index);
+    await session.page.goto(`${stack.portalUrl}${route}`);
+    await connect(session.page);
+    return session;
   }
 
   async function connect(page: Page): Promise<void> {
     await page.locator("button[data-hydrated]", { hasText: "Connect" }).click();
     await page.getByRole("button", { name: "Test Wallet" }).click();
     await page.getByRole("button", { name: "Disconnect" }).waitFor();
+  }
+
+  function expectNoConsoleErrors(): void {
+    const errors = sessions.flatMap((s) => s.errors);
+    expect(errors, errors.join("\n")).to.deep.equal([]);
   }
 
   async function expectAccessible(page: Page): Promise<void> {
@@ -61,49 +110,380 @@ describe("Portal end to end", function () {
     expect(violations, violations.join("\n")).to.deep.equal([]);
   }
 
+  /** Writes a README screenshot (of the page's viewport, or of one element) and keeps it small. */
+  async function screenshot(target: Page | Locator, name: string): Promise<void> {
+    const file = path.join(SCREENSHOTS_DIR, name);
+    const page = "page" in target ? target.page() : target;
+    // No focus ring from a programmatic focus (e.g. a heading) in the picture.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    if (target === page) {
+      await page.screenshot({ path: file, animations: "disabled" });
+    } else {
+      // An element with a margin of white around it, however tall it is.
+      const box = await (target as Locator).boundingBox();
+      if (box === null) throw new Error(`${name}: the element is not visible`);
+      const margin = 16;
+      const clip = { x: Math.max(0, box.x - margin), y: Math.max(0, box.y - margin) };
+      await page.screenshot({
+        path: file,
+        animations: "disabled",
+        fullPage: true,
+        clip: { ...clip, width: box.width + 2 * margin, height: box.height + 2 * margin },
+      });
+    }
+    expect(statSync(file).size, `${name} is too large`).to.be.below(MAX_SCREENSHOT_BYTES);
+  }
+
+  /** The TransactionStatus notice inside `scope` once it reports `phase`. */
+  async function transaction(scope: Page | Locator, phase: "confirmed" | "failed"): Promise<Locator> {
+    const notice = scope.locator(`p.notice[data-phase="${phase}"]`);
+    await notice.waitFor();
+    return notice;
+  }
+
+  /** Resolves once the wallet was asked for `method` after the first `since` calls (a prompt really happened). */
+  async function promptedFor(wallet: TestWallet, method: string, since: number): Promise<void> {
+    for (let tries = 0; tries < 200; tries++) {
+      if (wallet.calls.slice(since).includes(method)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`the wallet was never asked for ${method}`);
+  }
+
+  /** On /provider: asks the chain whether this provider may do this now; returns the answer's text. */
+  async function checkAccess(
+    page: Page,
+    query: { patient: string; categories: string[]; action: "Read" | "Add records"; purpose: string },
+    expected: RegExp,
+  ): Promise<string> {
+    const form = page.locator("section", { has: page.locator("h2#check") });
+    await form.getByLabel("Patient's address", { exact: true }).fill(query.patient);
+    await form.getByRole("button", { name: "Clear all" }).click();
+    for (const category of query.categories) {
+      await form.getByRole("checkbox", { name: category, exact: true }).check();
+    }
+    await form.getByRole("radio", { name: query.action, exact: true }).check();
+    await form.getByLabel("Purpose", { exact: true }).selectOption({ label: query.purpose });
+    await form.getByRole("button", { name: "Check access" }).click();
+    const result = page.getByTestId("check-result");
+    await result.locator("p", { hasText: expected }).waitFor();
+    return result.innerText();
+  }
+
+  /** On /patient/grant: chooses a provider and terms (read by default) and goes to the review step. */
+  async function fillGrant(
+    page: Page,
+    grant: { provider: string; categories: string[]; purposes?: string[] },
+  ): Promise<void> {
+    const form = page.locator("form.grant-form");
+    await form.getByRole("radio", { name: new RegExp(grant.provider) }).check();
+    for (const category of grant.categories) {
+      await form.getByRole("checkbox", { name: category, exact: true }).check();
+    }
+    if (grant.purposes) {
+      for (const purpose of ["Treatment", "Research"]) {
+        const box = form.getByRole("checkbox", { name: purpose, exact: true });
+        if (grant.purposes.includes(purpose)) await box.check();
+        else await box.uncheck();
+      }
+    }
+    await form.getByRole("button", { name: "Review" }).click();
+    await page.getByRole("heading", { name: "Check before you confirm" }).waitFor();
+  }
+
+  /** Alice's consent card for a provider, in the consents section of /patient. */
+  const consentCard = (page: Page, provider: string) => page.locator("#consents li.card", { hasText: provider });
+
   describe("patient dashboard", function () {
     it("connects the injected wallet through EIP-6963 and shows Alice's consents by state, in plain words", async function () {
-      const { page, errors, context } = await openAs(ALICE);
-      await page.goto(`${stack.portalUrl}/patient`);
-      await connect(page);
+      const { page } = await connectedAt(ALICE, "/patient");
       await page.getByRole("heading", { name: /^Active/ }).waitFor();
+      await page.locator("ol.timeline li").first().waitFor();
       const text = await page.locator("main").innerText();
       expect(text).to.match(/Northside Family Practice may read and add records to your allergies/);
       expect(text).to.include("Expiring within 7 days (1)");
       expect(text).to.include("Expired (1)");
       expect(text).to.include("Revoked (1)");
       await expectAccessible(page);
-      expect(errors).to.deep.equal([]);
-      await context.close();
+      await screenshot(page, "patient-dashboard.png");
+      expectNoConsoleErrors();
     });
+  });
+
+  describe("every page", function () {
+    // Each page connected as the account it is for; /patient/grant as Carol, so the delegate's choice is checked too.
+    const pages = [
+      { route: "/", as: ALICE, ready: "h1" },
+      { route: "/patient", as: ALICE, ready: "ol.timeline li" },
+      { route: "/patient/grant", as: CAROL, ready: "[data-testid=acting-for]" },
+      { route: "/provider", as: NORTHSIDE, ready: "section[aria-labelledby=patients] li.card" },
+      { route: "/registrar", as: REGISTRAR, ready: "li.provider-card" },
+    ];
+    for (const { route, as, ready } of pages) {
+      it(`${route}: keyboard reaches Connect with a visible focus, no scrolling sideways at 375 px, accessible, no console errors`, async function () {
+        const { page } = await openAs(as);
+        await page.goto(`${stack.portalUrl}${route}`);
+
+        // Keyboard: Tab from the top of the page reaches the Connect button, which then shows a focus outline.
+        const connectButton = page.locator("button[data-hydrated]", { hasText: "Connect" });
+        await connectButton.waitFor();
+        let reached = false;
+        for (let presses = 0; presses < 10 && !reached; presses++) {
+          await page.keyboard.press("Tab");
+          reached = await connectButton.evaluate((button) => button === document.activeElement);
+        }
+        expect(reached, "Tab never reached the Connect button").to.equal(true);
+        const outline = await connectButton.evaluate((button) => {
+          const style = getComputedStyle(button);
+          return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+        });
+        expect(outline.style).to.not.equal("none");
+        expect(outline.width).to.be.above(0);
+
+        await connect(page);
+        await page.locator(ready).first().waitFor();
+        await page.waitForLoadState("networkidle");
+        await expectAccessible(page);
+        if (route === "/provider") await screenshot(page, "provider-view.png");
+
+        await page.setViewportSize(NARROW);
+        await page.waitForTimeout(100);
+        const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+        expect(scrollWidth, `${route} scrolls sideways at 375 px`).to.be.at.most(NARROW.width);
+        expectNoConsoleErrors();
+      });
+    }
   });
 
   describe("wrong network", function () {
     it("shows a switch prompt, and switching resolves it", async function () {
-      const { page, wallet, context } = await openAs(ALICE);
-      await page.goto(`${stack.portalUrl}/patient`);
-      await connect(page);
+      const { page, wallet } = await connectedAt(ALICE, "/patient");
       await wallet.setChainId(1);
       const prompt = page.getByRole("alert").filter({ hasText: "another network" });
       await prompt.waitFor();
       await prompt.getByRole("button", { name: /Switch to/ }).click();
       await prompt.waitFor({ state: "detached" });
       expect(wallet.calls).to.include("wallet_switchEthereumChain");
-      await context.close();
+      expectNoConsoleErrors();
     });
   });
 
-  describe("every page", function () {
-    for (const route of ["/", "/patient", "/provider", "/registrar"]) {
-      it(`${route} loads without console errors and without serious accessibility violations`, async function () {
-        const { page, errors, context } = await openAs(ALICE);
-        await page.goto(`${stack.portalUrl}${route}`);
-        await connect(page);
-        await page.waitForLoadState("networkidle");
-        await expectAccessible(page);
-        expect(errors).to.deep.equal([]);
-        await context.close();
+  // Alice and the Heart Health Research Study: her consent to it has expired (seed). Grant, then revoke.
+  describe("grant by transaction, then revoke: the provider's own check follows", function () {
+    const study = "Heart Health Research Study";
+    const query = {
+      patient: address(ALICE),
+      categories: ["lab results", "vital signs"],
+      action: "Read" as const,
+      purpose: "Research",
+    };
+
+    it("a patient grants through the review step, and the provider's check turns to allowed", async function () {
+      const provider = await connectedAt(HEART_STUDY, "/provider");
+      const before = await checkAccess(provider.page, query, /Not allowed/);
+      expect(before).to.match(/Not allowed to read lab results and vital signs of 0x976E…0aa9 for research\./);
+      expect(before).to.include("The patient's consent expired on");
+
+      const { page, wallet } = await connectedAt(ALICE, "/patient/grant");
+      await fillGrant(page, { provider: study, categories: ["Lab results", "Vital signs"], purposes: ["Research"] });
+      const review = await page.getByRole("region", { name: "What you are agreeing to" }).innerText();
+      expect(review).to.match(
+        /Heart Health Research Study will be able to read your lab results and vital signs for research until \d+ \w+ \d{4}\./,
+      );
+      await screenshot(page, "grant-review.png");
+      await page.getByRole("button", { name: /Confirm with a transaction/ }).click();
+      await transaction(page, "confirmed");
+      await page.getByRole("heading", { name: "Access granted" }).waitFor();
+      expect(wallet.calls).to.include("eth_sendTransaction");
+
+      const after = await checkAccess(provider.page, query, /\bAllowed\./);
+      expect(after).to.match(/Allowed\. You may read lab results and vital signs of 0x976E…0aa9 for research now\./);
+      expectNoConsoleErrors();
+    });
+
+    it("the patient revokes it, and the provider's check turns to denied with the reason in plain words", async function () {
+      const provider = await connectedAt(HEART_STUDY, "/provider");
+      await checkAccess(provider.page, query, /\bAllowed\./);
+
+      const { page } = await connectedAt(ALICE, "/patient");
+      const card = consentCard(page, study);
+      await card.getByRole("button", { name: "Revoke", exact: true }).click();
+      await card.getByText(`${study} will lose access from the next block.`).waitFor();
+      await card.getByRole("button", { name: "Yes, revoke access" }).click();
+      await transaction(page.locator("#consents"), "confirmed");
+      await page.locator("#group-revoked", { hasText: "Revoked (2)" }).waitFor();
+
+      const after = await checkAccess(provider.page, query, /Not allowed/);
+      expect(after).to.include(
+        "The patient has not given this provider consent (never granted, revoked, or ended by revoke-all).",
+      );
+      expectNoConsoleErrors();
+    });
+  });
+
+  describe("gas-free grant", function () {
+    it("a signature relayed by /api/relay grants without touching the patient's ETH", async function () {
+      const alice = address(ALICE);
+      const balance = () => rpc<string>(stack.chain.url, "eth_getBalance", [alice, "latest"]);
+      const before = await balance();
+
+      const { page, wallet } = await connectedAt(ALICE, "/patient/grant");
+      await fillGrant(page, { provider: "St. Mary's Hospital", categories: ["Allergies", "Medications"] });
+      await page.getByRole("button", { name: "Confirm with a signature (no fee)" }).click();
+      await transaction(page, "confirmed");
+      await page.getByRole("heading", { name: "Access granted" }).waitFor();
+      expect(wallet.calls).to.include("eth_signTypedData_v4");
+      expect(wallet.calls).to.not.include("eth_sendTransaction");
+      expect(await balance()).to.equal(before);
+
+      await page.getByRole("link", { name: "Back to your consents" }).click();
+      const card = consentCard(page, "St. Mary's Hospital");
+      await card.filter({ hasText: "may read your allergies and medications for treatment" }).waitFor();
+      expect(await card.locator(".state").innerText()).to.equal("active");
+      // The timeline says who authorised it: the patient, though the relayer sent it.
+      await page
+        .locator("li.timeline-entry", { hasText: "St. Mary's Hospital was given access" })
+        .filter({ hasText: "by you" })
+        .first()
+        .waitFor();
+      expectNoConsoleErrors();
+    });
+  });
+
+  describe("guardian", function () {
+    it("Carol grants for Bob as his delegate, and Bob's timeline says so", async function () {
+      const { page } = await connectedAt(CAROL, "/patient/grant");
+      const actingFor = page.getByTestId("acting-for");
+      await actingFor.getByRole("radio", { name: /Acting for Bob/ }).check();
+      await fillGrant(page, { provider: "Heart Health Research Study", categories: ["Lab results"] });
+      expect(await page.getByTestId("acting-for-review").innerText()).to.match(
+        /You are acting for Bob \(0x14dC…9955\)/,
+      );
+      expect(await page.locator(".grant-sentence").innerText()).to.match(
+        /^Heart Health Research Study will be able to read Bob's lab results for treatment until/,
+      );
+      // Delegates have no signed path: only the transaction is offered.
+      expect(await page.getByRole("button", { name: /Confirm with a signature/ }).count()).to.equal(0);
+      await page.getByRole("button", { name: /Confirm with a transaction/ }).click();
+      await transaction(page, "confirmed");
+      await page.getByRole("heading", { name: "Access granted" }).waitFor();
+
+      const bob = await connectedAt(BOB, "/patient");
+      await consentCard(bob.page, "Heart Health Research Study")
+        .filter({ hasText: "may read your lab results for treatment" })
+        .waitFor();
+      // Newest first: Carol's grant, above the one Bob made himself before his revoke-all (seed).
+      const entry = bob.page
+        .locator("li.timeline-entry", { hasText: "Heart Health Research Study was given access" })
+        .first();
+      await entry.waitFor();
+      const text = await entry.innerText();
+      expect(text).to.include("by your delegate Carol");
+      expect(text).to.include("It may read your lab results for treatment until");
+      expectNoConsoleErrors();
+    });
+  });
+
+  describe("emergency access", function () {
+    it("St. Mary's breaks the glass on Alice, and her timeline shows it highlighted", async function () {
+      const hospital = await connectedAt(ST_MARYS, "/provider");
+      const panel = hospital.page.locator("section.emergency");
+      await panel.getByLabel("Patient's address", { exact: true }).fill(address(ALICE));
+      await panel.getByLabel("Reason", { exact: true }).selectOption({ label: "Cardiac arrest" });
+      await panel.getByRole("button", { name: "Continue…" }).click();
+      await panel.getByRole("button", { name: "Yes, break the glass" }).click();
+      await transaction(panel, "confirmed");
+      await panel.getByTestId("emergency-window").waitFor();
+
+      const { page } = await connectedAt(ALICE, "/patient");
+      const entry = page.locator("li.timeline-entry.highlight", {
+        hasText: "Emergency access used by St. Mary's Hospital",
       });
+      await entry.waitFor();
+      const text = await entry.innerText();
+      expect(text).to.include("Emergency");
+      expect(text).to.include("Reason given: cardiac arrest.");
+      expect(await entry.locator(".badge-emergency").count()).to.equal(1);
+      // Highlighted: it does not look like the ordinary entries.
+      const look = (locator: Locator) =>
+        locator.evaluate((li) => `${getComputedStyle(li).backgroundColor} ${getComputedStyle(li).borderLeftColor}`);
+      const ordinary = page.locator("li.timeline-entry:not(.highlight)").first();
+      expect(await look(entry)).to.not.equal(await look(ordinary));
+      await page
+        .locator("#delegates .notice.emergency", { hasText: "St. Mary's Hospital may read your routine data until" })
+        .waitFor();
+      await screenshot(page.locator("#timeline"), "timeline.png");
+      expectNoConsoleErrors();
+    });
+  });
+
+  describe("rejected signature", function () {
+    it("a refusal in the wallet shows a calm notice, for a grant and for a revoke, and nothing changes", async function () {
+      const { page, wallet } = await connectedAt(ALICE, "/patient/grant");
+      await fillGrant(page, { provider: "Northside Family Practice", categories: ["Imaging"] });
+
+      for (const [button, method] of [
+        [/Confirm with a signature/, "eth_signTypedData_v4"],
+        [/Confirm with a transaction/, "eth_sendTransaction"],
+      ] as const) {
+        wallet.rejectNext();
+        const since = wallet.calls.length;
+        await page.getByRole("button", { name: button }).click();
+        await promptedFor(wallet, method, since);
+        const notice = await transaction(page, "failed");
+        await expectCalm(notice);
+        // Still on the review step, ready to try again.
+        await page.getByRole("heading", { name: "Check before you confirm" }).waitFor();
+      }
+
+      await page.goto(`${stack.portalUrl}/patient`);
+      await page.getByRole("button", { name: "Disconnect" }).waitFor();
+      const card = consentCard(page, "Northside Family Practice");
+      await card.getByRole("button", { name: "Revoke", exact: true }).click();
+      wallet.rejectNext();
+      const since = wallet.calls.length;
+      await card.getByRole("button", { name: "Yes, revoke access" }).click();
+      await promptedFor(wallet, "eth_sendTransaction", since);
+      await expectCalm(await transaction(page.locator("#consents"), "failed"));
+      expect(await card.locator(".state").innerText()).to.equal("active");
+      expect(await page.locator("main").getByRole("alert").count()).to.equal(0);
+      expectNoConsoleErrors();
+    });
+
+    async function expectCalm(notice: Locator): Promise<void> {
+      expect(await notice.innerText()).to.equal(CALM_REJECTION);
+      expect(await notice.getAttribute("role")).to.equal("status");
+      expect(await notice.getAttribute("class")).to.not.match(/\berror\b/);
     }
+  });
+
+  describe("suspended provider", function () {
+    it("a registrar suspends Riverside Laboratory: the picker and its own page say so; then reinstates it", async function () {
+      const riversideAddress = address(RIVERSIDE);
+      const registrar = await connectedAt(REGISTRAR, "/registrar");
+      const card = registrar.page.locator(`li.provider-card[data-provider="${riversideAddress}"]`);
+      await card.getByRole("button", { name: "Suspend Riverside Laboratory" }).click();
+      await card.getByRole("button", { name: "Yes, suspend" }).click();
+      await transaction(card, "confirmed");
+      await card.locator(".state", { hasText: "suspended" }).waitFor();
+
+      const patient = await connectedAt(ALICE, "/patient/grant");
+      const option = patient.page.locator("label.provider-option", { hasText: "Riverside Laboratory" });
+      await option.waitFor();
+      expect(await option.locator(".state").innerText()).to.equal("suspended");
+      expect(await option.getByRole("radio").isDisabled()).to.equal(true);
+      expect(await option.innerText()).to.include("suspended by its registrar");
+
+      const laboratory = await connectedAt(RIVERSIDE, "/provider");
+      await laboratory.page.getByTestId("suspended-notice").waitFor();
+      expect(await laboratory.page.locator("main").innerText()).to.include("Your registration is suspended.");
+
+      await card.getByRole("button", { name: "Reinstate Riverside Laboratory" }).click();
+      await card.locator(".state", { hasText: "active" }).waitFor();
+      await laboratory.page.reload();
+      await laboratory.page.getByRole("heading", { name: "Riverside Laboratory" }).waitFor();
+      expect(await laboratory.page.getByTestId("suspended-notice").count()).to.equal(0);
+      expectNoConsoleErrors();
+    });
   });
 });

@@ -29,6 +29,7 @@ import {
   type GrantFormState,
 } from "../../_lib/grantForm";
 import { TransactionStatus } from "../TransactionStatus";
+import { ActingFor, patientLabel, patientPossessive, useDelegations } from "./ActingFor";
 import { BitPicker } from "./BitPicker";
 import { CategoryPicker } from "./CategoryPicker";
 import { ExpiryPicker } from "./ExpiryPicker";
@@ -129,6 +130,10 @@ function GrantEditor({
   const client = useConsentClient();
   const tx = useTransactor();
   const signTypedData = useSignTypedData();
+  const delegations = useDelegations(patient);
+  // A delegate may grant for a patient who named them (grantConsentFor); undefined: the connected account's own.
+  const [actingFor, setActingFor] = useState<Address>();
+  const owner = actingFor ?? patient;
   const [form, setForm] = useState(initial);
   const [step, setStep] = useState<Step>("edit");
   const [showErrors, setShowErrors] = useState(false);
@@ -139,9 +144,10 @@ function GrantEditor({
 
   const chosen = providers.find((p) => p.address.toLowerCase() === form.grantee.toLowerCase());
   const providerStatus = form.grantee === "" ? undefined : (chosen?.status ?? "unregistered");
-  const errors: GrantErrors = validateGrant(form, { now: now(), patient, providerStatus });
+  const errors: GrantErrors = validateGrant(form, { now: now(), patient: owner, providerStatus });
   const shownErrors = showErrors ? errors : {};
-  const current = useExistingConsent(patient, form.grantee || undefined, now);
+  const current = useExistingConsent(owner, form.grantee || undefined, now);
+  const yours = actingFor === undefined ? "your" : patientPossessive(actingFor);
   const providerName = chosen?.name || (form.grantee ? shortAddress(form.grantee) : "");
   const wrongNetwork = chainId !== appConfig.chain.id;
   const confirmed = tx.state.phase === "confirmed";
@@ -163,7 +169,7 @@ function GrantEditor({
       setTimeout(() => errorSummary.current?.focus(), 0);
       return;
     }
-    setReviewed(toGrantArgs(form, { now: now(), patient, providerStatus }));
+    setReviewed(toGrantArgs(form, { now: now(), patient: owner, providerStatus }));
     tx.reset();
     setStep("review");
   }
@@ -171,12 +177,17 @@ function GrantEditor({
   const consentRegistry = appConfig.addresses.consentRegistry;
 
   async function grantByTransaction(args: GrantArgs) {
-    await tx.send(changing ? "Changing access" : "Granting access", {
-      address: consentRegistry,
-      abi: abis.ConsentRegistry,
-      functionName: "grantConsent",
-      args: grantConsentArgs(args),
-    });
+    const label = changing ? "Changing access" : "Granting access";
+    const registry = { address: consentRegistry, abi: abis.ConsentRegistry } as const;
+    if (actingFor !== undefined) {
+      await tx.send(`${label} for ${patientLabel(actingFor)}`, {
+        ...registry,
+        functionName: "grantConsentFor",
+        args: [actingFor, ...grantConsentArgs(args)],
+      });
+    } else {
+      await tx.send(label, { ...registry, functionName: "grantConsent", args: grantConsentArgs(args) });
+    }
   }
 
   async function grantGasFree(args: GrantArgs) {
@@ -209,7 +220,7 @@ function GrantEditor({
   }
 
   if (step === "review" && reviewed !== undefined) {
-    const sentence = reviewSentence(providerName, reviewed);
+    const sentence = reviewSentence(providerName, reviewed, yours);
     const replaces = current.data?.live ? current.data : undefined;
     return (
       <>
@@ -217,10 +228,15 @@ function GrantEditor({
           {confirmed ? "Done" : "Check before you confirm"}
         </h1>
         <section className="grant-review" aria-label="What you are agreeing to">
+          {actingFor !== undefined ? (
+            <p data-testid="acting-for-review">
+              You are acting for <strong>{patientLabel(actingFor)}</strong> as their delegate.
+            </p>
+          ) : null}
           <p className="grant-sentence">{sentence}.</p>
           {replaces && !confirmed ? (
             <p className="muted">
-              This replaces what {providerName} may do now: {summarizeConsent(replaces, "your")}.
+              This replaces what {providerName} may do now: {summarizeConsent(replaces, yours)}.
             </p>
           ) : null}
           {hasSensitive(reviewed.categories) ? (
@@ -255,15 +271,22 @@ function GrantEditor({
               </p>
             ) : null}
             <div className="grant-submit">
+              {actingFor === undefined ? (
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={busy || wrongNetwork}
+                  onClick={() => grantGasFree(reviewed)}
+                >
+                  Confirm with a signature (no fee)
+                </button>
+              ) : null}
               <button
                 type="button"
-                className="primary"
+                className={actingFor === undefined ? undefined : "primary"}
                 disabled={busy || wrongNetwork}
-                onClick={() => grantGasFree(reviewed)}
+                onClick={() => grantByTransaction(reviewed)}
               >
-                Confirm with a signature (no fee)
-              </button>
-              <button type="button" disabled={busy || wrongNetwork} onClick={() => grantByTransaction(reviewed)}>
                 Confirm with a transaction (you pay the network fee)
               </button>
               <button type="button" disabled={busy} onClick={() => setStep("edit")}>
@@ -271,8 +294,9 @@ function GrantEditor({
               </button>
             </div>
             <p className="muted">
-              With a signature, your wallet only signs a message and MedConsent sends it to the blockchain for you, at
-              no cost to you. With a transaction, your wallet sends it and pays a small network fee.
+              {actingFor === undefined
+                ? "With a signature, your wallet only signs a message and MedConsent sends it to the blockchain for you, at no cost to you. With a transaction, your wallet sends it and pays a small network fee."
+                : "As a delegate you confirm with a transaction: your wallet sends it and pays a small network fee."}
             </p>
           </>
         )}
@@ -305,6 +329,9 @@ function GrantEditor({
           review();
         }}
       >
+        {!changing && delegations.data !== undefined && delegations.data.length > 0 ? (
+          <ActingFor patients={delegations.data} value={actingFor} onChange={setActingFor} />
+        ) : null}
         {changing && chosen ? (
           <fieldset className="grant-fieldset">
             <legend>Provider</legend>
@@ -327,7 +354,7 @@ function GrantEditor({
         )}
         {!changing && current.data?.live ? (
           <p className="notice" role="status">
-            {providerName} already has access: {summarizeConsent(current.data, "your")}. What you choose here will
+            {providerName} already has access: {summarizeConsent(current.data, yours)}. What you choose here will
             replace it.
           </p>
         ) : null}

@@ -1,0 +1,101 @@
+"use client";
+// A delegate (a guardian or a caregiver) grants for the patients who named them: from the DelegateSet events that name
+// the connected account, confirmed with isDelegate, the flow offers "your own records" or each such patient's.
+import { useQuery } from "@tanstack/react-query";
+import { useId } from "react";
+import type { Address } from "viem";
+import { abis } from "../../_contracts/deployedContracts";
+import { useConsentClient } from "../../_hooks/useConsentClient";
+import { appConfig } from "../../_lib/appConfig";
+import { DEMO_PEOPLE } from "../../_lib/demoAccounts";
+import { shortAddress } from "../../_lib/format";
+import { inBlockWindows } from "../../_lib/providers";
+
+/** The patients for whom `delegate` may grant and revoke now. */
+export function useDelegations(delegate: Address) {
+  const client = useConsentClient();
+  return useQuery({
+    queryKey: ["delegations", delegate],
+    queryFn: async (): Promise<Address[]> => {
+      const registry = { address: appConfig.addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
+      const logs = await inBlockWindows(client, { fromBlock: appConfig.fromBlock }, (fromBlock, toBlock) =>
+        client.publicClient.getContractEvents({
+          ...registry,
+          eventName: "DelegateSet",
+          args: { delegate },
+          fromBlock,
+          toBlock,
+        }),
+      );
+      const patients = [...new Set(logs.map((log) => log.args.patient).filter((p): p is Address => p !== undefined))];
+      const still = await Promise.all(
+        patients.map((patient) =>
+          client.publicClient.readContract({ ...registry, functionName: "isDelegate", args: [patient, delegate] }),
+        ),
+      );
+      return patients.filter((_, i) => still[i]);
+    },
+  });
+}
+
+const demoNameOf = (address: Address) =>
+  appConfig.isLocalChain ? DEMO_PEOPLE.find((p) => p.address.toLowerCase() === address.toLowerCase())?.name : undefined;
+
+/** "Bob (0x14dC…9955)" on the local demo chain; elsewhere, the short address. */
+export function patientLabel(address: Address): string {
+  const name = demoNameOf(address);
+  return name ? `${name} (${shortAddress(address)})` : shortAddress(address);
+}
+
+/** "Bob's", or "the patient's" when the name is not known. */
+export function patientPossessive(address: Address): string {
+  const name = demoNameOf(address);
+  return name ? `${name}'s` : "the patient's";
+}
+
+export function ActingFor({
+  patients,
+  value,
+  onChange,
+  disabled,
+}: {
+  patients: readonly Address[];
+  /** The patient chosen, or undefined for the connected account's own records. */
+  value: Address | undefined;
+  onChange: (patient: Address | undefined) => void;
+  disabled?: boolean;
+}) {
+  const id = useId();
+  return (
+    <fieldset className="grant-fieldset" data-testid="acting-for">
+      <legend>Whose records?</legend>
+      <p className="muted">You are a delegate: you may also give access to the records of the people who named you.</p>
+      <div className="check-grid">
+        <label className="check">
+          <input
+            type="radio"
+            name={`${id}-owner`}
+            checked={value === undefined}
+            onChange={() => onChange(undefined)}
+            disabled={disabled}
+          />
+          <span>My own records</span>
+        </label>
+        {patients.map((patient) => (
+          <label key={patient} className="check">
+            <input
+              type="radio"
+              name={`${id}-owner`}
+              checked={value?.toLowerCase() === patient.toLowerCase()}
+              onChange={() => onChange(patient)}
+              disabled={disabled}
+            />
+            <span>
+              Acting for {patientLabel(patient)} <span className="muted">as their delegate</span>
+            </span>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
