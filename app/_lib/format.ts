@@ -2,7 +2,8 @@
 export const shortAddress = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
 // One formatter each, made once: toLocaleDateString with options builds a new Intl.DateTimeFormat on every call
-// (about 0.5 ms), which a dashboard of hundreds of consents, records and timeline entries pays on every render.
+// (about 60 µs in Chromium), and a dashboard of hundreds of consents, records and timeline entries makes thousands of
+// calls per render.
 const DATE = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 const TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
 
