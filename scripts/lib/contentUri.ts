@@ -1,23 +1,7 @@
-// The content URI of an encrypted record: CIDv1, raw codec, sha2-256 multihash of the ciphertext, base32.
+// Content hash and content URI of a record file in Node (synchronous): the SHA-256 of the ciphertext and its CIDv1.
+// The CID encoding itself is the portal's browser-safe one, so scripts, tests and the portal agree by construction.
 import { createHash } from "node:crypto";
-
-const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
-
-function base32(bytes: Uint8Array): string {
-  let bits = 0;
-  let value = 0;
-  let out = "";
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
-  return out;
-}
+import { cidOfHash as cidOfContentHash } from "../../app/_lib/contentHash";
 
 /** SHA-256 of the bytes, as the 0x-prefixed content hash the RecordRegistry stores. */
 export function contentHash(ciphertext: Uint8Array): `0x${string}` {
@@ -26,8 +10,7 @@ export function contentHash(ciphertext: Uint8Array): `0x${string}` {
 
 /** The CIDv1 (raw codec, sha2-256 multihash) of a 0x-prefixed SHA-256 content hash: "bafkrei…", 59 characters. */
 export function cidOfHash(sha256Hash: string): string {
-  const digest = Buffer.from(sha256Hash.slice(2), "hex");
-  return `b${base32(new Uint8Array([0x01, 0x55, 0x12, 0x20, ...digest]))}`;
+  return cidOfContentHash(sha256Hash as `0x${string}`);
 }
 
 /** The CIDv1 (raw, sha2-256) of the bytes. */
