@@ -1,8 +1,10 @@
 // Client benchmark (`npm run bench:client`): the client library against its own `hardhat node` holding 10,000 consent
 // grants, over HTTP JSON-RPC. Prints listConsents time for a patient with ~100 consents and a provider with ~200, and
 // hasAccess throughput and latency, beside their goals. Deploys with the testnet command (`deploy --network custom`).
+import { APPEND, READ, RESEARCH, ROUTINE_CATEGORIES, TREATMENT } from "../app/_lib/consentCodes";
+import { median, seededRandom, sendTransactions } from "./lib/benchChain";
 import { performance } from "node:perf_hooks";
-import { encodeFunctionData, getAddress, keccak256, toHex, type Address, type Hex } from "viem";
+import { encodeFunctionData, getAddress, keccak256, toHex, type Address } from "viem";
 import { createConsentClient, type ConsentEntry } from "../app/_lib/consentClient";
 import { abis } from "../app/_contracts/deployedContracts";
 import {
@@ -17,6 +19,7 @@ import {
   type LocalNode,
 } from "./lib/localNode";
 
+const DAY = 24 * 3600;
 const PROVIDERS = 120;
 const GRANTS = 10_000;
 const CHOSEN_PATIENT_CONSENTS = 100;
@@ -26,32 +29,14 @@ const REVOCATIONS_EACH = 10; // by the chosen patient, and of the chosen provide
 const HAS_ACCESS_CALLS = 2_000;
 const CONCURRENCY = 16;
 const LIST_RUNS = 5;
-const RPC_BATCH = 500;
 const GOAL_LIST_MS = 1_000;
 const GOAL_HAS_ACCESS_P50_MS = 2;
 
-const DAY = 24 * 3600;
-const READ = 1;
-const APPEND = 2;
-const TREATMENT = 1;
-const RESEARCH = 8;
-const ROUTINE = 0x1fff;
-
-/** A deterministic generator, so every run builds the same chain. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = mulberry32(0x4d6564);
+const random = seededRandom(0x4d6564);
 const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
 
 const benchAddress = (label: string): Address =>
   getAddress(keccak256(toHex(`medconsent bench: ${label}`)).slice(0, 42));
-const hex = (value: number | bigint) => toHex(value);
 
 interface Grant {
   patient: Address;
@@ -62,18 +47,6 @@ interface Grant {
   expiresAt: number;
 }
 
-/** eth_sendTransaction from unlocked or impersonated accounts, in JSON-RPC batches; automine mines each at once. */
-async function sendAll(url: string, transactions: { from: Address; to: Address; data: Hex; gas: number }[]) {
-  for (let start = 0; start < transactions.length; start += RPC_BATCH) {
-    const batch = transactions.slice(start, start + RPC_BATCH);
-    await rpcBatch(
-      url,
-      batch.map((tx) => ({ method: "eth_sendTransaction", params: [{ ...tx, gas: hex(tx.gas) }] })),
-    );
-  }
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
@@ -89,7 +62,7 @@ async function buildChain(node: LocalNode) {
   const admin = hardhatAccount(0).address; // deployer: admin and registrar, unlocked on the node
 
   const providers = Array.from({ length: PROVIDERS }, (_, i) => benchAddress(`provider ${i}`));
-  await sendAll(
+  await sendTransactions(
     url,
     providers.map((provider, i) => ({
       from: admin,
@@ -111,7 +84,7 @@ async function buildChain(node: LocalNode) {
   const terms = () => {
     const roll = random();
     return {
-      categories: BigInt(1 + Math.floor(random() * ROUTINE)),
+      categories: BigInt(1 + Math.floor(random() * Number(ROUTINE_CATEGORIES))),
       actions: random() < 0.3 ? READ | APPEND : READ,
       purposes: random() < 0.2 ? TREATMENT | RESEARCH : TREATMENT,
       expiresAt: now + (roll < 0.05 ? 2 * DAY : roll < 0.15 ? 8 * DAY : 365 * DAY),
@@ -134,14 +107,14 @@ async function buildChain(node: LocalNode) {
 
   await rpcBatch(
     url,
-    patients.map((p) => ({ method: "hardhat_setBalance", params: [p, hex(10n ** 20n)] })),
+    patients.map((p) => ({ method: "hardhat_setBalance", params: [p, toHex(10n ** 20n)] })),
   );
   await rpcBatch(
     url,
     patients.map((p) => ({ method: "hardhat_impersonateAccount", params: [p] })),
   );
   const started = performance.now();
-  await sendAll(
+  await sendTransactions(
     url,
     grants.map((g) => ({
       from: g.patient,
@@ -161,7 +134,7 @@ async function buildChain(node: LocalNode) {
     gas: 200_000,
     data: encodeFunctionData({ abi: abis.ConsentRegistry, functionName: "revokeConsent", args: [grantee] }),
   });
-  await sendAll(url, [
+  await sendTransactions(url, [
     ...otherProviders.slice(0, REVOCATIONS_EACH).map((grantee) => revoke(chosenPatient, grantee)),
     ...patients.slice(1, 1 + REVOCATIONS_EACH).map((patient) => revoke(patient, chosenProvider)),
   ]);

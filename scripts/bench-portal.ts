@@ -2,6 +2,8 @@
 // measures in headless Chromium, against the production build, the time until the patient dashboard shows them all,
 // and the JavaScript transferred (gzip) for the patient page. Runs its own stack (hardhat node, deploy, seed,
 // `next build` into .next-bench, `next start`), so it never touches `npm run dev` or the browser suite's build.
+import { APPEND, READ, RESEARCH, ROUTINE_CATEGORIES, TREATMENT } from "../app/_lib/consentCodes";
+import { median, seededRandom, sendTransactions } from "./lib/benchChain";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
@@ -16,13 +18,13 @@ import {
 } from "../test/e2e/portalServer";
 import { installTestWallet } from "../test/e2e/testWallet";
 import { contentHash, contentUri } from "./lib/contentUri";
-import { PROJECT_ROOT, hardhatAccount, rpc, rpcBatch } from "./lib/localNode";
+import { PROJECT_ROOT, hardhatAccount, rpc } from "./lib/localNode";
 import { printTable } from "./lib/table";
 
+const DAY = 24 * 3600;
 const CONSENTS = 500;
 const RECORDS = 500;
 const RUNS = 3;
-const RPC_BATCH = 500;
 const GOAL_DASHBOARD_MS = 2_000;
 const GOAL_JS_BYTES = 300 * 1000;
 const DIST_DIR = ".next-bench";
@@ -32,45 +34,12 @@ const DASHBOARD_TIMEOUT_MS = 120_000;
 /** After the dashboard is complete: how long to wait for the provider names and the timeline (reported, no goal). */
 const EXTRAS_TIMEOUT_MS = 30_000;
 
-const DAY = 24 * 3600;
-const READ = 1;
-const APPEND = 2;
-const TREATMENT = 1;
-const RESEARCH = 8;
-const ROUTINE = 0x1fff;
 const ROUTINE_CATEGORY_BITS = 13;
 
-/** A deterministic generator, so every run builds the same chain. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = mulberry32(0x706f7274);
+const random = seededRandom(0x706f7274);
 
 const benchAddress = (label: string): Address =>
   getAddress(keccak256(toHex(`medconsent portal bench: ${label}`)).slice(0, 42));
-
-/** eth_sendTransaction from unlocked accounts, in JSON-RPC batches; automine mines each in its own block. */
-async function sendAll(url: string, transactions: { from: Address; to: Address; data: Hex; gas: number }[]) {
-  for (let start = 0; start < transactions.length; start += RPC_BATCH) {
-    const hashes = await rpcBatch<Hex>(
-      url,
-      transactions
-        .slice(start, start + RPC_BATCH)
-        .map((tx) => ({ method: "eth_sendTransaction", params: [{ ...tx, gas: toHex(tx.gas) }] })),
-    );
-    const receipts = await rpcBatch<{ status: Hex }>(
-      url,
-      hashes.map((hash) => ({ method: "eth_getTransactionReceipt", params: [hash] })),
-    );
-    const failed = receipts.findIndex((r) => r.status !== "0x1");
-    if (failed >= 0) throw new Error(`transaction ${start + failed} reverted`);
-  }
-}
 
 /** 500 registered providers; the patient grants each a consent and adds 500 records. */
 async function buildChain(url: string) {
@@ -86,7 +55,7 @@ async function buildChain(url: string) {
   const patient = hardhatAccount(PATIENT_INDEX).address;
 
   const providers = Array.from({ length: CONSENTS }, (_, i) => benchAddress(`provider ${i}`));
-  await sendAll(
+  await sendTransactions(
     url,
     providers.map((provider, i) => ({
       from: registrar,
@@ -103,7 +72,7 @@ async function buildChain(url: string) {
   const latest = await rpc<{ timestamp: Hex }>(url, "eth_getBlockByNumber", ["latest", false]);
   const now = Number(latest.timestamp);
   // All active: a year or two from now, well past the 7-day "expiring" window.
-  await sendAll(
+  await sendTransactions(
     url,
     providers.map((provider) => ({
       from: patient,
@@ -114,7 +83,7 @@ async function buildChain(url: string) {
         functionName: "grantConsent",
         args: [
           provider,
-          BigInt(1 + Math.floor(random() * ROUTINE)),
+          BigInt(1 + Math.floor(random() * Number(ROUTINE_CATEGORIES))),
           random() < 0.3 ? READ | APPEND : READ,
           random() < 0.2 ? TREATMENT | RESEARCH : TREATMENT,
           now + 365 * DAY + Math.floor(random() * 365) * DAY,
@@ -123,7 +92,7 @@ async function buildChain(url: string) {
     })),
   );
 
-  await sendAll(
+  await sendTransactions(
     url,
     Array.from({ length: RECORDS }, (_, i) => {
       const ciphertext = new TextEncoder().encode(`bench ciphertext ${i}: ${keccak256(toHex(i))}`);
@@ -294,7 +263,6 @@ async function measureRun(browser: Browser, stack: PortalStack, privateKey: Hex)
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const kilobytes = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 

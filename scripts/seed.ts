@@ -6,7 +6,7 @@ import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploymentOf } from "../app/_lib/consentClient";
 import { DEMO_PEOPLE } from "../app/_lib/demoAccounts";
-import { parseCategories, READ, APPEND } from "../app/_lib/consentCodes";
+import { parseCategories, READ, APPEND, RESEARCH, TREATMENT } from "../app/_lib/consentCodes";
 import type { ConsentRegistry, ProviderRegistry, RecordRegistry } from "../typechain-types";
 import { contentHash, contentUri } from "./lib/contentUri";
 import { printTable } from "./lib/table";
@@ -14,8 +14,6 @@ import { printTable } from "./lib/table";
 const LOCAL_CHAIN_ID = 31337;
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 const DAY = 24 * 3600;
-const TREATMENT = 1;
-const RESEARCH = 8;
 /** Demo ciphertexts go here, so `record:verify` has files to check. */
 export const DEMO_FILES_DIR = path.join("cache", "demo-records");
 

@@ -7,7 +7,12 @@ import { createConsentClient } from "../_lib/consentClient";
 export function useConsentClient() {
   return useMemo(
     () =>
-      createConsentClient({ rpcUrl: appConfig.rpcUrl, addresses: appConfig.addresses, fromBlock: appConfig.fromBlock }),
+      createConsentClient({
+        rpcUrl: appConfig.rpcUrl,
+        addresses: appConfig.addresses,
+        fromBlock: appConfig.fromBlock,
+        batch: true,
+      }),
     [],
   );
 }

@@ -28,15 +28,15 @@ export function useTransactor() {
   const queryClient = useQueryClient();
   const [state, setState] = useState<TransactionState>({ phase: "idle" });
 
-  async function send(label: string, write: ContractWrite): Promise<boolean> {
-    if (!publicClient || !walletClient || !address) {
-      setState({ phase: "failed", label, failure: { kind: "failed", message: "Connect your wallet first." } });
+  /** Any step that ends in a transaction hash (a wallet write, or a signature the relay submits), to confirmation. */
+  async function run(label: string, step: () => Promise<Hash>): Promise<boolean> {
+    if (!publicClient) {
+      setState({ phase: "failed", label, failure: { kind: "failed", message: "The chain cannot be reached." } });
       return false;
     }
     setState({ phase: "prompt", label });
     try {
-      const { request } = await publicClient.simulateContract({ ...write, account: address } as never);
-      const hash = await walletClient.writeContract(request as never);
+      const hash = await step();
       setState({ phase: "pending", label, hash });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       if (receipt.status !== "success") throw new Error("The transaction was reverted.");
@@ -49,20 +49,16 @@ export function useTransactor() {
     }
   }
 
-  /** Runs any async step (e.g. a signature and a relay) with the same states and messages. */
-  async function run(label: string, step: () => Promise<Hash>): Promise<boolean> {
-    setState({ phase: "prompt", label });
-    try {
-      const hash = await step();
-      setState({ phase: "pending", label, hash });
-      await publicClient?.waitForTransactionReceipt({ hash });
-      setState({ phase: "confirmed", label, hash });
-      await queryClient.invalidateQueries();
-      return true;
-    } catch (error) {
-      setState({ phase: "failed", label, failure: describeFailure(error) });
+  /** A contract write from the connected wallet, simulated first so a refusal is explained before the wallet opens. */
+  async function send(label: string, write: ContractWrite): Promise<boolean> {
+    if (!publicClient || !walletClient || !address) {
+      setState({ phase: "failed", label, failure: { kind: "failed", message: "Connect your wallet first." } });
       return false;
     }
+    return run(label, async () => {
+      const { request } = await publicClient.simulateContract({ ...write, account: address } as never);
+      return walletClient.writeContract(request as never);
+    });
   }
 
   const busy = state.phase === "prompt" || state.phase === "pending";

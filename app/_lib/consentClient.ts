@@ -52,6 +52,11 @@ export interface ConsentClientOptions {
   logRange?: bigint;
   /** Polling interval of `watchConsents`, in milliseconds (default 1,000). */
   pollingInterval?: number;
+  /**
+   * Batch JSON-RPC calls over `rpcUrl` (default false). Listings send their many small reads in a few HTTP requests,
+   * at the price of a timer tick per call: worth it for a dashboard, not for a service's `hasAccess` hot path.
+   */
+  batch?: boolean;
 }
 
 export interface AccessQuery {
@@ -132,6 +137,24 @@ function decodePatientLogs(logs: Parameters<typeof parseEventLogs>[0]["logs"]) {
 /** One decoded event about a patient, with the timestamp of its block (seconds). */
 export type PatientEvent = ReturnType<typeof decodePatientLogs>[number] & { timestamp: number };
 
+/**
+ * Runs `read` over [fromBlock, toBlock] in consecutive windows of at most `logRange` blocks and concatenates the
+ * results, so one eth_getLogs never spans more than a node allows and its cost follows the matches.
+ */
+export async function readInBlockWindows<T>(
+  fromBlock: bigint,
+  toBlock: bigint,
+  logRange: bigint,
+  read: (from: bigint, to: bigint) => Promise<readonly T[]>,
+): Promise<T[]> {
+  const results: T[] = [];
+  for (let start = fromBlock; start <= toBlock; start += logRange) {
+    const end = start + logRange - 1n < toBlock ? start + logRange - 1n : toBlock;
+    results.push(...(await read(start, end)));
+  }
+  return results;
+}
+
 /** A consent ending within this many seconds is "expiring". */
 export const EXPIRING_WITHIN = 7 * 24 * 3600;
 const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
@@ -166,8 +189,7 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
   const fromBlock = options.fromBlock ?? fromBindings?.fromBlock ?? 0n;
   const logRange = options.logRange ?? DEFAULT_LOG_RANGE;
   const publicClient: PublicClient = createPublicClient({
-    // Batched JSON-RPC: a listing sends its many small reads in a few HTTP requests.
-    transport: options.transport ?? http(options.rpcUrl ?? DEFAULT_RPC_URL, { batch: true }),
+    transport: options.transport ?? http(options.rpcUrl ?? DEFAULT_RPC_URL, { batch: options.batch ?? false }),
     pollingInterval: options.pollingInterval ?? 1_000,
   });
   const consentRegistry = { address: addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
@@ -188,29 +210,31 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
     return Number((await publicClient.getBlock({ blockTag: "latest" })).timestamp);
   }
 
+  /** `read` over [deployment block, latest] in windows of at most `logRange` blocks, results concatenated. */
+  async function inBlockWindows<T>(read: (from: bigint, to: bigint) => Promise<readonly T[]>): Promise<T[]> {
+    // Uncached: read right after a confirmed transaction, the history must include its block.
+    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
+    return readInBlockWindows(fromBlock, latest, logRange, read);
+  }
+
   /** eth_getLogs in windows of at most `logRange` blocks, filtered on indexed topics. */
-  async function getConsentGrantedLogs(args: { patient?: Address; grantee?: Address }) {
-    const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 });
-    const logs = [];
-    for (let start = fromBlock; start <= toBlock; start += logRange) {
-      const end = start + logRange - 1n < toBlock ? start + logRange - 1n : toBlock;
-      logs.push(
-        ...(await publicClient.getContractEvents({
-          ...consentRegistry,
-          eventName: "ConsentGranted",
-          args,
-          fromBlock: start,
-          toBlock: end,
-        })),
-      );
-    }
-    return logs;
+  function getConsentGrantedLogs(args: { patient?: Address; grantee?: Address }) {
+    return inBlockWindows((from, to) =>
+      publicClient.getContractEvents({
+        ...consentRegistry,
+        eventName: "ConsentGranted",
+        args,
+        fromBlock: from,
+        toBlock: to,
+      }),
+    );
   }
 
   return {
     addresses,
     abis,
     publicClient,
+    inBlockWindows,
     /** The name-or-number parsers the client applies to queries. */
     parse: { categories: parseCategories, actions: parseActions, purposes: parsePurposes },
 
@@ -305,19 +329,16 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
         functionName: "recordCount",
         args: [patient],
       });
-      const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 });
-      const uris = new Map<bigint, string>();
-      for (let start = fromBlock; start <= toBlock; start += logRange) {
-        const end = start + logRange - 1n < toBlock ? start + logRange - 1n : toBlock;
-        const logs = await publicClient.getContractEvents({
+      const logs = await inBlockWindows((from, to) =>
+        publicClient.getContractEvents({
           ...recordRegistry,
           eventName: "RecordAdded",
           args: { patient },
-          fromBlock: start,
-          toBlock: end,
-        });
-        for (const log of logs) uris.set(log.args.recordId!, log.args.uri!);
-      }
+          fromBlock: from,
+          toBlock: to,
+        }),
+      );
+      const uris = new Map(logs.map((log) => [log.args.recordId!, log.args.uri!]));
       const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
       return Promise.all(
         ids.map(async (id) => {
@@ -337,25 +358,21 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
      * both registries, filtered on the indexed patient topic.
      */
     async getPatientEvents(patient: Address): Promise<PatientEvent[]> {
-      // Uncached: read right after a confirmed transaction, the history must include its block.
-      const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 });
       const topics = [null, pad(patient.toLowerCase() as Hex)] as [null, Hex];
-      const decoded = [];
-      for (let start = fromBlock; start <= toBlock; start += logRange) {
-        const end = start + logRange - 1n < toBlock ? start + logRange - 1n : toBlock;
+      const decoded = await inBlockWindows(async (from, to) => {
         const raw = await publicClient.request({
           method: "eth_getLogs",
           params: [
             {
               address: [addresses.consentRegistry, addresses.recordRegistry],
               topics,
-              fromBlock: toHex(start),
-              toBlock: toHex(end),
+              fromBlock: toHex(from),
+              toBlock: toHex(to),
             },
           ],
         });
-        decoded.push(...decodePatientLogs(raw.map((log) => formatLog(log))));
-      }
+        return decodePatientLogs(raw.map((log) => formatLog(log)));
+      });
       decoded.sort((a, b) =>
         a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
       );

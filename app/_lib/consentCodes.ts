@@ -51,6 +51,8 @@ export const PURPOSES = [
   { bit: 16, key: "public-health", label: "public health", hl7: "PUBHLTH" },
   { bit: 32, key: "emergency", label: "emergency care", hl7: "ETREAT" },
 ] as const;
+export const TREATMENT = 1;
+export const RESEARCH = 8;
 export const EMERGENCY = 32;
 
 export const PROVIDER_KINDS = ["clinician", "organization", "laboratory", "researcher", "payer"] as const;

@@ -5,7 +5,7 @@
 //   const active = providers.filter((p) => p.status === "active");
 import { getAddress, isAddress, isHex, keccak256, stringToBytes, zeroAddress, type Address, type Hex } from "viem";
 import { abis } from "../_contracts/deployedContracts";
-import { deploymentOf, type ConsentClient } from "./consentClient";
+import { deploymentOf, readInBlockWindows, type ConsentClient } from "./consentClient";
 import { PROVIDER_KINDS, type ProviderKindName } from "./consentCodes";
 
 export type ProviderStatusName = "unregistered" | "active" | "suspended";
@@ -163,16 +163,9 @@ export async function inBlockWindows<T>(
   options: ListOptions,
   read: (fromBlock: bigint, toBlock: bigint) => Promise<T[]>,
 ): Promise<T[]> {
-  const logRange = options.logRange ?? 10_000n;
-  const fromBlock =
-    options.fromBlock ?? deploymentOf(await client.publicClient.getChainId())?.fromBlock ?? (0n as bigint);
-  const latest = await client.publicClient.getBlockNumber();
-  const results: T[] = [];
-  for (let start = fromBlock; start <= latest; start += logRange) {
-    const end = start + logRange - 1n < latest ? start + logRange - 1n : latest;
-    results.push(...(await read(start, end)));
-  }
-  return results;
+  const fromBlock = options.fromBlock ?? deploymentOf(await client.publicClient.getChainId())?.fromBlock ?? 0n;
+  const latest = await client.publicClient.getBlockNumber({ cacheTime: 0 });
+  return readInBlockWindows(fromBlock, latest, options.logRange ?? 10_000n, read);
 }
 
 /** One provider's current record ("unregistered" when it never was). */

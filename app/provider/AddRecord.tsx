@@ -1,6 +1,7 @@
 "use client";
 // Add a record pointer for a patient: the content hash of the encrypted file (typed, or computed here from the file)
 // and its URI. Checked against the patient's consent first, so a refusal is explained before the wallet opens.
+import { CategoryOptions } from "../_components/CategoryOptions";
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { stringToBytes, type Address, type Hex } from "viem";
@@ -156,20 +157,7 @@ export function AddRecord({
             aria-describedby={errors["record-category"] ? "record-category-error" : undefined}
           >
             <option value="">Choose a category</option>
-            <optgroup label="Routine">
-              {CATEGORIES.filter((c) => !c.sensitive).map((c) => (
-                <option key={c.bit} value={c.bit}>
-                  {c.label}
-                </option>
-              ))}
-            </optgroup>
-            <optgroup label="Sensitive">
-              {CATEGORIES.filter((c) => c.sensitive).map((c) => (
-                <option key={c.bit} value={c.bit}>
-                  {c.label}
-                </option>
-              ))}
-            </optgroup>
+            <CategoryOptions />
           </select>
           <FieldError id="record-category" error={errors["record-category"]} />
         </div>

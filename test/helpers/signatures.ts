@@ -1,29 +1,13 @@
 // EIP-712 signing of the consent registry's typed requests, as a wallet would do it.
-import type { Signer, TypedDataDomain } from "ethers";
+import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
+import { GRANT_CONSENT_TYPES, REVOKE_CONSENT_TYPES } from "../../app/_lib/grantForm";
 import { ethers } from "hardhat";
 import type { ConsentRegistry } from "../../typechain-types";
 
-export const GRANT_TYPES = {
-  GrantConsent: [
-    { name: "patient", type: "address" },
-    { name: "grantee", type: "address" },
-    { name: "categories", type: "uint64" },
-    { name: "actions", type: "uint8" },
-    { name: "purposes", type: "uint8" },
-    { name: "expiresAt", type: "uint40" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-
-export const REVOKE_TYPES = {
-  RevokeConsent: [
-    { name: "patient", type: "address" },
-    { name: "grantee", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
+// The typed structs are the portal's own, so the tests also check that what the portal signs is what the contract
+// verifies. ethers wants mutable field arrays; the content is the same.
+export const GRANT_TYPES = GRANT_CONSENT_TYPES as unknown as Record<string, TypedDataField[]>;
+export const REVOKE_TYPES = REVOKE_CONSENT_TYPES as unknown as Record<string, TypedDataField[]>;
 
 export interface GrantRequest {
   patient: string;

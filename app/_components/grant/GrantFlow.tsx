@@ -1,6 +1,8 @@
 "use client";
 // The patient's grant-and-change flow: provider, data, actions, purposes, end date → review in plain words → submit
 // as a transaction (grantConsent) or gas-free (an EIP-712 signature that /api/relay submits as grantConsentBySig).
+import { useProviders } from "../../_hooks/useProviders";
+import type { ProviderInfo } from "../../_lib/providers";
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { isAddress, type Address, type Hash } from "viem";
@@ -36,7 +38,6 @@ import { ExpiryPicker } from "./ExpiryPicker";
 import { ProviderPicker } from "./ProviderPicker";
 import { useChainClock } from "./useChainClock";
 import { useExistingConsent, type ExistingConsent } from "./useExistingConsent";
-import { useProviderDirectory, type DirectoryEntry } from "./useProviderDirectory";
 
 const ACTION_OPTIONS = [
   { bit: 1, label: "Read your records" },
@@ -66,7 +67,7 @@ export function GrantFlow({ provider }: { provider?: string }) {
 }
 
 function GrantLoader({ patient, provider }: { patient: Address; provider?: string }) {
-  const directory = useProviderDirectory();
+  const directory = useProviders();
   const clock = useChainClock();
   const existing = useExistingConsent(patient, provider, clock.now);
   const waitingForConsent = provider !== undefined && existing.isPending && existing.fetchStatus !== "idle";
@@ -121,7 +122,7 @@ function GrantEditor({
   now,
 }: {
   patient: Address;
-  providers: DirectoryEntry[];
+  providers: ProviderInfo[];
   initial: GrantFormState;
   changing: boolean;
   now: () => number;
@@ -336,7 +337,7 @@ function GrantEditor({
           <fieldset className="grant-fieldset">
             <legend>Provider</legend>
             <p>
-              <strong>{chosen.name}</strong> <span className="muted">{chosen.kind}</span>{" "}
+              <strong>{chosen.name}</strong> <span className="muted">{chosen.kindName}</span>{" "}
               <span className={`state state-provider-${chosen.status}`}>{chosen.status}</span>{" "}
               <span className="mono muted">{shortAddress(chosen.address)}</span>
             </p>

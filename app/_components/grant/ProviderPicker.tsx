@@ -2,7 +2,7 @@
 // Choose a provider from the registry: search by name; kind and status shown; suspended providers cannot be chosen.
 import { useId, useState } from "react";
 import { shortAddress } from "../../_lib/format";
-import type { DirectoryEntry } from "./useProviderDirectory";
+import { filterProviders, type ProviderInfo } from "../../_lib/providers";
 
 export function ProviderPicker({
   providers,
@@ -11,7 +11,7 @@ export function ProviderPicker({
   error,
   disabled,
 }: {
-  providers: DirectoryEntry[];
+  providers: ProviderInfo[];
   value: string;
   onChange: (address: string) => void;
   error?: string;
@@ -19,10 +19,7 @@ export function ProviderPicker({
 }) {
   const [search, setSearch] = useState("");
   const id = useId();
-  const query = search.trim().toLowerCase();
-  const shown = providers.filter(
-    (p) => query === "" || p.name.toLowerCase().includes(query) || p.address.toLowerCase().includes(query),
-  );
+  const shown = filterProviders(providers, search);
   return (
     <fieldset className="grant-fieldset" aria-describedby={error ? `${id}-error` : undefined}>
       <legend>Who should get access?</legend>
@@ -62,7 +59,7 @@ export function ProviderPicker({
                   <span>
                     <strong>{provider.name}</strong>{" "}
                     <span className="muted">
-                      {provider.kind}
+                      {provider.kindName}
                       {provider.emergencyCapable ? ", emergency care" : ""}
                     </span>{" "}
                     <span className={`state state-provider-${provider.status}`}>{provider.status}</span>

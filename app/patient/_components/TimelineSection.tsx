@@ -1,8 +1,8 @@
 "use client";
 // One audit timeline of everything that happened to the patient's consents and records, newest first.
+import { CategoryOptions } from "../../_components/CategoryOptions";
 import { useId, useState } from "react";
 import type { Address } from "viem";
-import { CATEGORIES } from "../../_lib/consentCodes";
 import { emergencyReasonOf } from "../../_lib/emergency";
 import { formatDateTime } from "../../_lib/format";
 import { buildTimeline, filterTimeline, timelineProviders } from "../../_lib/timeline";
@@ -55,20 +55,7 @@ export function TimelineSection({ patient }: { patient: Address }) {
           <label htmlFor={categoryId}>Kind of data</label>
           <select id={categoryId} value={category} onChange={(e) => setCategory(e.target.value)}>
             <option value={EMPTY}>All kinds</option>
-            <optgroup label="Routine">
-              {CATEGORIES.filter((c) => !c.sensitive).map((c) => (
-                <option key={c.bit} value={c.bit}>
-                  {c.label}
-                </option>
-              ))}
-            </optgroup>
-            <optgroup label="Sensitive">
-              {CATEGORIES.filter((c) => c.sensitive).map((c) => (
-                <option key={c.bit} value={c.bit}>
-                  {c.label}
-                </option>
-              ))}
-            </optgroup>
+            <CategoryOptions />
           </select>
         </div>
         {filtered ? (
