@@ -1,7 +1,8 @@
 // Content hash and content URI of a record file in Node (synchronous): the SHA-256 of the ciphertext and its CIDv1.
-// The CID encoding itself is the portal's browser-safe one, so scripts, tests and the portal agree by construction.
+// The CID encoding itself is the portal's browser-safe one (app/_lib/vault/cid.ts), so scripts, tests, the gateway
+// and the portal agree by construction.
 import { createHash } from "node:crypto";
-import { cidOfHash as cidOfContentHash } from "../../app/_lib/contentHash";
+import { cidOfHash as cidOfContentHash } from "../../app/_lib/vault/cid";
 
 /** SHA-256 of the bytes, as the 0x-prefixed content hash the RecordRegistry stores. */
 export function contentHash(ciphertext: Uint8Array): `0x${string}` {
@@ -10,7 +11,7 @@ export function contentHash(ciphertext: Uint8Array): `0x${string}` {
 
 /** The CIDv1 (raw codec, sha2-256 multihash) of a 0x-prefixed SHA-256 content hash: "bafkrei…", 59 characters. */
 export function cidOfHash(sha256Hash: string): string {
-  return cidOfContentHash(sha256Hash as `0x${string}`);
+  return cidOfContentHash(sha256Hash);
 }
 
 /** The CIDv1 (raw, sha2-256) of the bytes. */

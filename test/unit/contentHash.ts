@@ -94,3 +94,31 @@ describe("contentHash (browser hashing matches the Node helper)", function () {
     }
   });
 });
+
+describe("contentHash.cidOfHash (multiformats) against a hand-written CIDv1 encoder", function () {
+  const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+  // The encoder this module used before it delegated to multiformats: base32 of 0x01 0x55 0x12 0x20 || digest.
+  function referenceCid(hash: string): string {
+    const bytes = [0x01, 0x55, 0x12, 0x20, ...Buffer.from(hash.slice(2), "hex")];
+    let bits = 0;
+    let value = 0;
+    let out = "b";
+    for (const byte of bytes) {
+      value = ((value << 8) | byte) & 0xffff;
+      bits += 8;
+      while (bits >= 5) {
+        out += BASE32[(value >>> (bits - 5)) & 31];
+        bits -= 5;
+      }
+    }
+    if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+    return out;
+  }
+
+  it("spells every hash the same way", function () {
+    for (let seed = 0; seed < 64; seed++) {
+      const hash = nodeContentHash(bytes(seed * 3, seed)) as `0x${string}`;
+      expect(cidOfHash(hash), hash).to.equal(referenceCid(hash));
+    }
+  });
+});
