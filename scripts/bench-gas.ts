@@ -1,5 +1,6 @@
 // Gas benchmark (`npm run bench:gas`, in-process Hardhat network): each MedConsent operation's measured gas beside the
-// theoretical minimum of what it stores, reads and logs, its goal, and stock OpenZeppelin operations as anchors.
+// theoretical minimum of what it stores, reads and logs, its goal, and stock OpenZeppelin operations as anchors. The
+// vault's operations (encryption keys, disclosure anchors) follow the consent operations.
 import hre from "hardhat";
 import {
   GAS,
@@ -10,11 +11,12 @@ import {
   measureOperations,
   verdict,
 } from "../test/helpers/gas";
+import { measureVaultOperations } from "../test/helpers/vaultGas";
 
 async function main() {
   if (hre.network.name !== "hardhat")
     throw new Error(`bench:gas runs on the in-process hardhat network, not ${hre.network.name}`);
-  const operations = await measureOperations();
+  const operations = [...(await measureOperations()), ...(await measureVaultOperations())];
   const anchors = await measureAnchors();
 
   console.log(

@@ -7,13 +7,15 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploymentOf } from "../app/_lib/consentClient";
 import { DEMO_PEOPLE } from "../app/_lib/demoAccounts";
 import { parseCategories, READ, APPEND, RESEARCH, TREATMENT } from "../app/_lib/consentCodes";
-import type { ConsentRegistry, ProviderRegistry, RecordRegistry } from "../typechain-types";
+import type { ConsentRegistry, DisclosureLog, ProviderRegistry, RecordRegistry } from "../typechain-types";
 import { contentHash, contentUri } from "./lib/contentUri";
 import { printTable } from "./lib/table";
 
 const LOCAL_CHAIN_ID = 31337;
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 const DAY = 24 * 3600;
+/** Hardhat account #11 (0x71bE63f3384f5fb98995898A86B02Fb2426c5788) runs the local gateway and anchors its disclosures. */
+const LOCAL_GATEWAY_INDEX = 11;
 /** Demo ciphertexts go here, so `record:verify` has files to check. */
 export const DEMO_FILES_DIR = path.join("cache", "demo-records");
 
@@ -47,6 +49,22 @@ async function main() {
     addresses.consentRegistry,
   )) as unknown as ConsentRegistry;
   const records = (await ethers.getContractAt("RecordRegistry", addresses.recordRegistry)) as unknown as RecordRegistry;
+
+  // The local gateway's right to anchor disclosure batches, granted on its own so a chain seeded before the disclosure
+  // log existed (and deployed again since) gets it too.
+  if ((await ethers.provider.getCode(addresses.disclosureLog)) === "0x") {
+    throw new Error("The disclosure log is not on this chain. Deploy again: npm run deploy -- --network localhost");
+  }
+  const disclosureLog = (await ethers.getContractAt(
+    "DisclosureLog",
+    addresses.disclosureLog,
+  )) as unknown as DisclosureLog;
+  const gateway = ethers.HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${LOCAL_GATEWAY_INDEX}`);
+  const gatewayRole = await disclosureLog.GATEWAY_ROLE();
+  if (!(await disclosureLog.hasRole(gatewayRole, gateway.address))) {
+    await (await disclosureLog.connect(admin).grantRole(gatewayRole, gateway.address)).wait();
+    console.log(`Local gateway ${gateway.address} (account #${LOCAL_GATEWAY_INDEX}) may now anchor disclosures.\n`);
+  }
 
   const accounts = [admin, registrar, familyPractice, hospital, laboratory, research, alice, bob, guardian];
   const people = DEMO_PEOPLE.map((person) => ({ ...person, account: accounts[person.index] }));

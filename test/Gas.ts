@@ -8,6 +8,7 @@ import { Action, Category, ProviderKind, Purpose, categories, YEAR } from "./hel
 import { CLINIC_TERMS, CREDENTIAL, providersFixture } from "./helpers/fixtures";
 import { GOALS, REFERENCES, measureAnchors, measureOperations, measureTransaction } from "./helpers/gas";
 import { latestTime } from "./helpers/time";
+import { VAULT_GOALS, measureVaultOperations } from "./helpers/vaultGas";
 
 // solidity-coverage instruments the contracts and turns the optimizer off, so absolute gas means nothing under it; the
 // goals and the footprint model are skipped there. Equal costs for equal code paths still hold and still run.
@@ -186,15 +187,15 @@ describe("Gas", function () {
   });
 
   (UNDER_COVERAGE ? describe.skip : describe)("Goals", function () {
-    /** Every operation and anchor measured once, in order, on a fresh deployment. */
+    /** Every operation and anchor measured once, in order, on a fresh deployment (the vault's on another). */
     async function measuredFixture() {
-      const operations = await measureOperations();
+      const operations = [...(await measureOperations()), ...(await measureVaultOperations())];
       const anchors = await measureAnchors();
       const byKey = new Map([...operations, ...anchors].map((m) => [m.key, m]));
       return { operations, anchors, byKey };
     }
 
-    for (const [key, goal] of Object.entries(GOALS)) {
+    for (const [key, goal] of Object.entries({ ...GOALS, ...VAULT_GOALS })) {
       it(`${goal.operation}: at most ${goal.gas.toLocaleString("en-US")} gas`, async function () {
         const { byKey } = await loadFixture(measuredFixture);
         const measurement = byKey.get(key);

@@ -1,10 +1,40 @@
 // Privacy: free text is where personal data leaks onto a chain. The deployable contracts' ABIs may carry a `string`
-// only as the record URI and the provider's public name, and dynamic `bytes` only as signatures.
+// only as the record URI and the provider's public name, and dynamic `bytes` only as signatures. The vault's contracts
+// (key directory, disclosure log) carry no string at all and nothing that names a patient, a record or a purpose.
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 
-const DEPLOYABLE = ["ProviderRegistry", "ConsentRegistry", "RecordRegistry"] as const;
+const DEPLOYABLE = ["ProviderRegistry", "ConsentRegistry", "RecordRegistry", "KeyDirectory", "DisclosureLog"] as const;
+
+/**
+ * The vault's contracts, and every parameter their own functions, events and errors may take. A disclosure is proven
+ * by a hash (`leaf`) that only its patient and the gateway can open: the reader, the patient, the record and the
+ * purpose must never appear as parameters. AccessControl's inherited items (roles, admin handover) are left out.
+ */
+const VAULT_PARAMETERS = {
+  KeyDirectory: [
+    "setEncryptionKey(bytes32 publicKey)",
+    "encryptionKeyOf(address account) returns (bytes32)",
+    "event EncryptionKeySet(address account, bytes32 publicKey)",
+    "error KeyDirectoryInvalidKey()",
+  ],
+  DisclosureLog: [
+    "GATEWAY_ROLE() returns (bytes32)",
+    "anchor(bytes32 root, uint64 fromSeq, uint64 toSeq)",
+    "nextSeq() returns (uint64)",
+    "batchOf(bytes32 root) returns (tuple(uint64 fromSeq, uint64 toSeq, uint40 anchoredAt))",
+    "verifyDisclosure(bytes32 root, bytes32[] proof, bytes32 leaf) returns (bool)",
+    "event DisclosuresAnchored(bytes32 root, uint64 fromSeq, uint64 toSeq, address gateway)",
+    "error DisclosureLogEmptyRoot()",
+    "error DisclosureLogInvalidRange(uint64 fromSeq, uint64 toSeq)",
+    "error DisclosureLogOutOfOrder(uint64 expectedFromSeq, uint64 fromSeq)",
+    "error DisclosureLogRootAlreadyAnchored(bytes32 root)",
+  ],
+} as const;
+
+/** Parameter names that would put personal data, or a link to it, on chain. */
+const PHI_LIKE = /patient|reader|record|purpose|categor|name|uri|reason|note|diagnos|email|birth|ssn|requestid/i;
 
 interface AbiParameter {
   name: string;
@@ -78,6 +108,20 @@ function dynamicCarriers(contract: string, abi: AbiItem[]): Carrier[] {
   return found;
 }
 
+/** An ABI item as one line of types and names: "anchor(bytes32 root, uint64 fromSeq, uint64 toSeq)". */
+function describeItem(item: AbiItem): string {
+  const param = (p: AbiParameter): string => {
+    const type = p.type.startsWith("tuple")
+      ? `tuple(${(p.components ?? []).map(param).join(", ")})${p.type.slice("tuple".length)}`
+      : p.type;
+    return p.name ? `${type} ${p.name}` : type;
+  };
+  const inputs = `${item.name ?? ""}(${(item.inputs ?? []).map(param).join(", ")})`;
+  if (item.type === "event" || item.type === "error") return `${item.type} ${inputs}`;
+  const outputs = item.outputs ?? [];
+  return outputs.length === 0 ? inputs : `${inputs} returns (${outputs.map(param).join(", ")})`;
+}
+
 /** The ABIs of the deployable contracts, from their compiled artifacts, and what they carry. */
 async function abiFixture() {
   const carriers: Carrier[] = [];
@@ -125,6 +169,47 @@ describe("Privacy", function () {
       const { bytes } = await loadFixture(abiFixture);
 
       expect(bytes.map((c) => c.path).sort()).to.deep.equal(SIGNATURES);
+    });
+  });
+
+  describe("ABIs of the vault's contracts", function () {
+    /** Each of the contract's own items (not AccessControl's) as "name(type name, ...) returns (...)". */
+    async function vaultItemsFixture() {
+      const items: Record<string, string[]> = {};
+      for (const contract of Object.keys(VAULT_PARAMETERS) as (keyof typeof VAULT_PARAMETERS)[]) {
+        const own = (await hre.artifacts.readArtifact(`I${contract}`)).abi as AbiItem[];
+        items[contract] = own.map(describeItem).sort();
+      }
+      return { items };
+    }
+
+    for (const contract of Object.keys(VAULT_PARAMETERS) as (keyof typeof VAULT_PARAMETERS)[]) {
+      it(`${contract} declares exactly the reviewed functions, events and errors`, async function () {
+        const { items } = await loadFixture(vaultItemsFixture);
+        expect(items[contract]).to.deep.equal([...VAULT_PARAMETERS[contract]].sort());
+      });
+
+      it(`${contract} takes no parameter named like personal data`, async function () {
+        const { items } = await loadFixture(vaultItemsFixture);
+        const offending = items[contract].filter((item) => PHI_LIKE.test(item));
+        expect(offending).to.deep.equal([]);
+      });
+    }
+
+    it("the deployed contracts carry every item of their interface", async function () {
+      for (const contract of Object.keys(VAULT_PARAMETERS) as (keyof typeof VAULT_PARAMETERS)[]) {
+        const deployed = ((await hre.artifacts.readArtifact(contract)).abi as AbiItem[]).map(describeItem);
+        const own = ((await hre.artifacts.readArtifact(`I${contract}`)).abi as AbiItem[]).map(describeItem);
+        expect(
+          own.filter((item) => !deployed.includes(item)),
+          contract,
+        ).to.deep.equal([]);
+      }
+    });
+
+    it("flags a parameter named like personal data", function () {
+      expect(PHI_LIKE.test("event Disclosed(address patient, uint256 recordId)")).to.be.true;
+      expect(PHI_LIKE.test("anchor(bytes32 root, uint64 fromSeq, uint64 toSeq)")).to.be.false;
     });
   });
 

@@ -35,6 +35,8 @@ export interface MedConsentAddresses {
   providerRegistry: Address;
   consentRegistry: Address;
   recordRegistry: Address;
+  keyDirectory: Address;
+  disclosureLog: Address;
 }
 
 export interface ConsentClientOptions {
@@ -171,6 +173,8 @@ export function deploymentOf(chainId: number): { addresses: MedConsentAddresses;
       providerRegistry: chain.ProviderRegistry.address,
       consentRegistry: chain.ConsentRegistry.address,
       recordRegistry: chain.RecordRegistry.address,
+      keyDirectory: chain.KeyDirectory.address,
+      disclosureLog: chain.DisclosureLog.address,
     },
     fromBlock: BigInt(chain.ProviderRegistry.deployedOnBlock),
   };

@@ -3,7 +3,13 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 
-export const CONTRACT_NAMES = ["ProviderRegistry", "ConsentRegistry", "RecordRegistry"] as const;
+export const CONTRACT_NAMES = [
+  "ProviderRegistry",
+  "ConsentRegistry",
+  "RecordRegistry",
+  "KeyDirectory",
+  "DisclosureLog",
+] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 export const MODULE_ID = "MedConsent";

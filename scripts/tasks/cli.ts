@@ -1,4 +1,5 @@
-// Provider and registrar CLI: consent:check, consent:list, record:verify, provider:register|suspend|reinstate|emergency.
+// Provider and registrar CLI: consent:check, consent:list, record:verify, provider:register|suspend|reinstate|emergency,
+// and gateway:authorize for the disclosure log's admin.
 // Every task takes --network and --help; categories, actions and purposes are accepted by name or by number.
 import { task, types } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
@@ -164,21 +165,23 @@ task("record:verify", "Checks a local file against a record's on-chain content h
     }),
   );
 
-/** Sends a ProviderRegistry transaction from the network's first account, simulated first so errors are decoded. */
-async function sendRegistrarTransaction(
+/** Sends a transaction from the network's first account, simulated first so a revert is explained in plain words. */
+async function sendAdminTransaction(
   hre: HardhatRuntimeEnvironment,
-  functionName: "registerProvider" | "suspendProvider" | "reinstateProvider" | "setEmergencyCapable",
+  contract: "ProviderRegistry" | "DisclosureLog",
+  functionName: string,
   args: readonly unknown[],
 ): Promise<Hex> {
   const client = await clientFor(hre);
   const [account] = (await hre.network.provider.request({ method: "eth_accounts" })) as Address[];
   if (account === undefined) fail(`No account configured for ${hre.network.name}: set DEPLOYER_PRIVATE_KEY.`);
   const wallet = createWalletClient({ account, transport: custom(hre.network.provider) });
+  const address = contract === "ProviderRegistry" ? client.addresses.providerRegistry : client.addresses.disclosureLog;
   try {
     const { request } = await client.publicClient.simulateContract({
       account,
-      address: client.addresses.providerRegistry,
-      abi: client.abis.ProviderRegistry,
+      address,
+      abi: client.abis[contract],
       functionName,
       args,
     } as never);
@@ -192,6 +195,15 @@ async function sendRegistrarTransaction(
     }
     throw error;
   }
+}
+
+/** Sends a ProviderRegistry transaction as a registrar (the network's first account). */
+function sendRegistrarTransaction(
+  hre: HardhatRuntimeEnvironment,
+  functionName: "registerProvider" | "suspendProvider" | "reinstateProvider" | "setEmergencyCapable",
+  args: readonly unknown[],
+): Promise<Hex> {
+  return sendAdminTransaction(hre, "ProviderRegistry", functionName, args);
 }
 
 task("provider:register", "Registers a provider (registrar role)")
@@ -241,5 +253,32 @@ task("provider:emergency", "Grants or removes a provider's emergency (break-glas
       const provider = address("address", args.address);
       const hash = await sendRegistrarTransaction(hre, "setEmergencyCapable", [provider, args.capable]);
       console.log(`${provider} is ${args.capable ? "now" : "no longer"} emergency-capable (${hash})`);
+    }),
+  );
+
+task("gateway:authorize", "Grants (or with --revoke, revokes) a gateway's right to anchor disclosure batches (admin)")
+  .addParam("gateway", "The gateway's account address")
+  .addFlag("revoke", "Revoke the role instead of granting it")
+  .setAction(
+    cliAction(async (args: { gateway: string; revoke: boolean }, hre) => {
+      const gateway = address("gateway", args.gateway);
+      const client = await clientFor(hre);
+      const disclosureLog = { address: client.addresses.disclosureLog, abi: client.abis.DisclosureLog } as const;
+      const role = await client.publicClient.readContract({ ...disclosureLog, functionName: "GATEWAY_ROLE" });
+      const holds = await client.publicClient.readContract({
+        ...disclosureLog,
+        functionName: "hasRole",
+        args: [role, gateway],
+      });
+      // Idempotent, so a deployment script can run it every time.
+      if (holds !== args.revoke) {
+        console.log(`${gateway} ${holds ? "already may" : "already may not"} anchor disclosure batches; nothing sent`);
+        return;
+      }
+      const hash = await sendAdminTransaction(hre, "DisclosureLog", args.revoke ? "revokeRole" : "grantRole", [
+        role,
+        gateway,
+      ]);
+      console.log(`${gateway} ${args.revoke ? "may no longer" : "may now"} anchor disclosure batches (${hash})`);
     }),
   );

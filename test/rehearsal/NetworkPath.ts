@@ -36,6 +36,8 @@ const research = hardhatAccount(5).address; // Heart Health Research Study
 const alice = hardhatAccount(6).address;
 const bob = hardhatAccount(7).address;
 const dave = hardhatAccount(9); // not in the seed: a new patient for watchConsents
+const localGateway = hardhatAccount(11).address; // the seed grants it GATEWAY_ROLE on the disclosure log
+const newGateway = hardhatAccount(10).address;
 
 const DAY = 24 * 3600;
 const TREATMENT = 1;
@@ -84,6 +86,7 @@ describe("Network path: a separate hardhat node, the testnet deploy command, the
   const started: Promise<unknown>[] = [];
   let cli: Record<string, Promise<CommandResult>>;
   let suspension: Promise<CommandResult[]>;
+  let gatewayAuthorization: Promise<CommandResult[]>;
   let missingSecrets: Promise<CommandResult>;
 
   before(async () => {
@@ -131,6 +134,24 @@ describe("Network path: a separate hardhat node, the testnet deploy command, the
       return results;
     })();
     started.push(suspension);
+    // Only these commands touch the disclosure log's roles, in this order. They send from the admin like the
+    // suspension sequence, so they wait for it: two senders on one account would race for its nonce.
+    const notAdminEnv = { ...env, DEPLOYER_PRIVATE_KEY: hardhatAccount(7).privateKey };
+    gatewayAuthorization = (async () => {
+      await suspension.catch(() => undefined);
+      const steps = [
+        () => hardhatOn("gateway:authorize", "--gateway", newGateway),
+        () => hardhatOn("gateway:authorize", "--gateway", newGateway),
+        () => hardhatOn("gateway:authorize", "--gateway", newGateway, "--revoke"),
+        () => hardhatOn("gateway:authorize", "--gateway", localGateway),
+        () => hardhatOn("gateway:authorize", "--gateway", "0x1234"),
+        () => runHardhat(["gateway:authorize", "--gateway", newGateway, "--network", "custom"], { env: notAdminEnv }),
+      ];
+      const results: CommandResult[] = [];
+      for (const step of steps) results.push(await step());
+      return results;
+    })();
+    started.push(gatewayAuthorization);
     cli = {
       allowed: check(alice, familyPractice, "lab-results,medications", "read", "treatment"),
       categoryNotGranted: check(alice, familyPractice, "mental-health", "read", "treatment"),
@@ -163,6 +184,8 @@ describe("Network path: a separate hardhat node, the testnet deploy command, the
         ProviderRegistry: bindings.providerRegistry,
         ConsentRegistry: bindings.consentRegistry,
         RecordRegistry: bindings.recordRegistry,
+        KeyDirectory: bindings.keyDirectory,
+        DisclosureLog: bindings.disclosureLog,
       });
       for (const address of Object.values(addresses)) {
         expect(await rpc<string>(node!.url, "eth_getCode", [address, "latest"])).to.not.equal("0x");
@@ -318,6 +341,28 @@ describe("Network path: a separate hardhat node, the testnet deploy command, the
       expect(reinstate.stdout).to.include(`reinstated ${laboratory}`);
       expect(afterReinstatement.code, afterReinstatement.output).to.equal(0);
       expect(afterReinstatement.stdout).to.include(`allowed: ${laboratory} may append lab results of ${alice}`);
+    });
+  });
+
+  describe("gateway:authorize", () => {
+    it("grants and revokes GATEWAY_ROLE, does nothing twice, and refuses bad input and a non-admin", async () => {
+      const [grant, again, revoke, seeded, badAddress, notAdmin] = await gatewayAuthorization;
+      expect(grant.code, grant.output).to.equal(0);
+      expect(grant.stdout).to.include(`${newGateway} may now anchor disclosure batches`);
+      expect(again.code, again.output).to.equal(0);
+      expect(again.stdout).to.include(`${newGateway} already may anchor disclosure batches; nothing sent`);
+      expect(revoke.code, revoke.output).to.equal(0);
+      expect(revoke.stdout).to.include(`${newGateway} may no longer anchor disclosure batches`);
+      expect(seeded.code, seeded.output).to.equal(0);
+      expect(seeded.stdout).to.include(`${localGateway} already may anchor disclosure batches`);
+      expect(badAddress.code, badAddress.output).to.equal(2);
+      expect(badAddress.stderr).to.include(
+        '--gateway must be an address (0x followed by 40 hex digits), got "0x1234".',
+      );
+      expect(notAdmin.code, notAdmin.output).to.equal(2);
+      expect(notAdmin.stderr).to.include(
+        "does not hold the role this action needs. (AccessControlUnauthorizedAccount)",
+      );
     });
   });
 
