@@ -1,14 +1,20 @@
 // `npm run seed`: fills the local chain with a realistic demo scene. Uses only Hardhat's well-known test accounts,
 // and refuses to run on any chain but the local one (31337).
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploymentOf } from "../app/_lib/consentClient";
 import { DEMO_PEOPLE } from "../app/_lib/demoAccounts";
 import { parseCategories, READ, APPEND, RESEARCH, TREATMENT } from "../app/_lib/consentCodes";
-import type { ConsentRegistry, DisclosureLog, ProviderRegistry, RecordRegistry } from "../typechain-types";
-import { contentHash, contentUri } from "./lib/contentUri";
+import type {
+  ConsentRegistry,
+  DisclosureLog,
+  KeyDirectory,
+  ProviderRegistry,
+  RecordRegistry,
+} from "../typechain-types";
+import { ALICE_ALLERGIES, ALICE_LIPID_PANEL, ALICE_MEDICATIONS } from "./lib/demoRecords";
+import { demoVault } from "./lib/demoVault";
 import { printTable } from "./lib/table";
 
 const LOCAL_CHAIN_ID = 31337;
@@ -128,17 +134,26 @@ async function main() {
   );
   await time.increase(10);
 
-  // Records: one Alice added herself, one the laboratory added through its APPEND consent.
-  mkdirSync(DEMO_FILES_DIR, { recursive: true });
-  const addRecord = async (author: typeof alice, name: string, category: number, body: string) => {
-    const ciphertext = new TextEncoder().encode(body); // stands in for an encrypted file until the vault lands
-    await wait(
-      records.connect(author).addRecord(alice.address, contentHash(ciphertext), category, contentUri(ciphertext)),
-    );
-    writeFileSync(path.join(DEMO_FILES_DIR, name), ciphertext);
-  };
-  await addRecord(alice, "alice-1-allergies.bin", 1, "demo ciphertext: allergy list uploaded by the patient");
-  await addRecord(laboratory, "alice-2-lab-results.bin", 4, "demo ciphertext: lipid panel from Riverside Laboratory");
+  // Records, encrypted as the portal does: Alice's own two and the laboratory's lipid panel (added through its
+  // APPEND consent), each key shared with Alice and the providers whose consent covers that category with READ.
+  const keyDirectory = (await ethers.getContractAt("KeyDirectory", addresses.keyDirectory)) as unknown as KeyDirectory;
+  const vault = demoVault({
+    chainId,
+    keyDirectory,
+    records,
+    gatewayUrl: process.env.GATEWAY_URL,
+    filesDir: DEMO_FILES_DIR,
+  });
+  await vault.publishKeys([alice, bob, familyPractice, hospital, laboratory, research]);
+  const forAlice = { patient: alice, patientName: "alice" };
+  await vault.addRecord({ ...forAlice, author: alice, file: ALICE_ALLERGIES, readers: [familyPractice] });
+  await vault.addRecord({
+    ...forAlice,
+    author: laboratory,
+    file: ALICE_LIPID_PANEL,
+    readers: [familyPractice, laboratory],
+  });
+  await vault.addRecord({ ...forAlice, author: alice, file: ALICE_MEDICATIONS, readers: [familyPractice] });
 
   // Bob: consents ended by revoke-all, then a guardian's grant in the new epoch, and an emergency access.
   const asBob = consents.connect(bob);
@@ -166,7 +181,10 @@ async function main() {
 
   console.log("Seeded the local chain with the demo scene.\n");
   printPeople(people);
-  console.log(`\nDemo record files (for record:verify): ${DEMO_FILES_DIR}/`);
+  console.log(`\nDemo record ciphertexts (for record:verify): ${DEMO_FILES_DIR}/`);
+  if (process.env.GATEWAY_URL === undefined) {
+    console.log("No GATEWAY_URL: the records are on chain but not uploaded, so no one can open them in the portal.");
+  }
 }
 
 function printPeople(people: { index: number; name: string; description: string; account: { address: string } }[]) {

@@ -44,6 +44,7 @@ const TREATMENT = 1;
 const DEMO_FILES = path.join(PROJECT_ROOT, "cache", "demo-records");
 const aliceAllergies = path.join(DEMO_FILES, "alice-1-allergies.bin");
 const aliceLabResults = path.join(DEMO_FILES, "alice-2-lab-results.bin");
+const aliceMedications = path.join(DEMO_FILES, "alice-3-medications.bin");
 
 const sha256 = (bytes: Uint8Array) => `0x${createHash("sha256").update(bytes).digest("hex")}`;
 const fingerprint = (text: string) => `${text.length} chars, sha-256 ${sha256(Buffer.from(text))}`;
@@ -410,12 +411,12 @@ describe("Network path: a separate hardhat node, the testnet deploy command, the
       );
     });
 
-    it("getRecords returns Alice's two records with their content URIs", async () => {
+    it("getRecords returns Alice's three records with their content URIs", async () => {
       const records = await client.getRecords(alice);
-      const files = [readFileSync(aliceAllergies), readFileSync(aliceLabResults)];
-      expect(records.map((r) => r.id)).to.deep.equal([1n, 2n]);
-      expect(records.map((r) => r.author)).to.deep.equal([alice, laboratory]);
-      expect(records.map((r) => r.category)).to.deep.equal([1, 4]);
+      const files = [aliceAllergies, aliceLabResults, aliceMedications].map((file) => readFileSync(file));
+      expect(records.map((r) => r.id)).to.deep.equal([1n, 2n, 3n]);
+      expect(records.map((r) => r.author)).to.deep.equal([alice, laboratory, alice]);
+      expect(records.map((r) => r.category)).to.deep.equal([1, 4, 2]);
       expect(records.map((r) => r.contentHash)).to.deep.equal(files.map(sha256));
       expect(records.map((r) => r.uri)).to.deep.equal(files.map(contentUri));
       for (const record of records) expect(record.uri).to.match(/^bafkrei[a-z2-7]{52}$/);
