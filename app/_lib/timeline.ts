@@ -2,8 +2,9 @@
 // by category. Pure: no React, no network; names come from a lookup the caller provides.
 import type { Address, Hex } from "viem";
 import { summarizeConsent, type PatientEvent } from "./consentClient";
-import { CATEGORIES, ROUTINE_CATEGORIES, joinWords } from "./consentCodes";
+import { CATEGORIES, PURPOSES, ROUTINE_CATEGORIES, joinWords } from "./consentCodes";
 import { formatDateTime } from "./format";
+import type { Disclosure } from "./gatewayClient";
 
 export type TimelineKind =
   | "granted"
@@ -17,15 +18,17 @@ export type TimelineKind =
   | "emergencyUsed"
   | "signaturesCancelled"
   | "recordAdded"
-  | "recordSuperseded";
+  | "recordSuperseded"
+  | "recordRead";
 
 export interface TimelineEntry {
-  /** Unique and stable: transaction hash and log index. */
+  /** Unique and stable: transaction hash and log index (chain events), or "read:" and the log's seq (reads). */
   id: string;
   kind: TimelineKind;
   timestamp: number;
-  blockNumber: bigint;
-  transactionHash: Hex;
+  /** Undefined for a read: the gateway logs those off chain and anchors them in batches. */
+  blockNumber?: bigint;
+  transactionHash?: Hex;
   /** "Northside Family Practice was given access" */
   title: string;
   /** "It may read your lab results for treatment until 24 Dec 2026." */
@@ -45,6 +48,8 @@ export interface TimelineOptions {
   nameOf?: (address: Address) => string | undefined;
   /** A break-glass reason hash in plain words ("unconscious patient"), when the code is known. */
   describeReason?: (reasonHash: Hex) => string | undefined;
+  /** The gateway's log of reads of the patient's records (any order), merged in by time. */
+  disclosures?: readonly Disclosure[];
 }
 
 export interface TimelineFilter {
@@ -238,7 +243,49 @@ export function buildTimeline(
       }
     }
   }
-  return entries.reverse();
+  const reads = (options.disclosures ?? []).map((d) => readEntry(d, patient, name, records));
+  return mergeNewestFirst(entries.reverse(), reads);
+}
+
+const purposeLabel = (bit: number) => PURPOSES.find((p) => p.bit === bit)?.label ?? `purpose ${bit}`;
+
+/** A read the gateway served, in the timeline's words; its category comes from the record's RecordAdded event. */
+function readEntry(
+  read: Disclosure,
+  patient: Address,
+  name: (address: Address) => string,
+  records: ReadonlyMap<bigint, { category: number }>,
+): TimelineEntry {
+  const recordId = BigInt(read.recordId);
+  const category = records.get(recordId)?.category;
+  const byPatient = same(read.reader, patient);
+  return {
+    id: `read:${read.seq}`,
+    kind: "recordRead",
+    timestamp: read.servedAt,
+    title: `${byPatient ? "You" : name(read.reader)} read record ${recordId}${category === undefined ? "" : ` (${categoryLabel(category)})`}`,
+    detail:
+      `For ${purposeLabel(read.purpose)}. Logged by the gateway before the file was handed out` +
+      (read.anchor ? ", and anchored on the chain." : "; not anchored on the chain yet."),
+    highlight: false,
+    providers: byPatient ? [] : [read.reader],
+    categories: category === undefined ? undefined : 1n << BigInt(category),
+  };
+}
+
+/** Two newest-first lists as one; at the same second, the read comes first (it happened after what allowed it). */
+function mergeNewestFirst(chain: TimelineEntry[], reads: TimelineEntry[]): TimelineEntry[] {
+  if (reads.length === 0) return chain;
+  const sortedReads = [...reads].sort((a, b) => b.timestamp - a.timestamp);
+  const merged: TimelineEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < chain.length || j < sortedReads.length) {
+    if (j < sortedReads.length && (i >= chain.length || sortedReads[j].timestamp >= chain[i].timestamp))
+      merged.push(sortedReads[j++]);
+    else merged.push(chain[i++]);
+  }
+  return merged;
 }
 
 /** The entries that concern the chosen provider and category (both optional). */

@@ -1,15 +1,17 @@
 "use client";
-// The patient's dashboard: consents, records, the audit timeline, delegates and the emergency setting.
+// The patient's dashboard: consents, records, who read them, the audit timeline, delegates and the emergency setting.
 import { useConnection } from "wagmi";
 import { ChangeConsentLink, GrantAccessLink } from "../_components/grant/GrantLinks";
 import { ConsentsSection } from "./_components/ConsentsSection";
 import { DelegatesSection } from "./_components/DelegatesSection";
+import { DisclosuresSection } from "./_components/DisclosuresSection";
 import { RecordsSection } from "./_components/RecordsSection";
 import { TimelineSection } from "./_components/TimelineSection";
 
 const SECTIONS = [
   { id: "consents", title: "Consents" },
   { id: "records", title: "Records" },
+  { id: "reads", title: "Who read my records" },
   { id: "timeline", title: "Timeline" },
   { id: "delegates", title: "Delegates & emergency" },
 ];
@@ -43,6 +45,7 @@ export default function PatientPage() {
         consentActions={(consent) => <ChangeConsentLink consent={consent} />}
       />
       <RecordsSection patient={address} />
+      <DisclosuresSection patient={address} />
       <TimelineSection patient={address} />
       <DelegatesSection patient={address} />
     </div>

@@ -1,16 +1,18 @@
 "use client";
-// The provider's view of the connected account: registration, the patients who granted it access, an access check,
-// adding a record pointer, and break-glass for emergency-capable providers.
+// The provider's view of the connected account: registration, its encryption key, the patients who granted it access,
+// reading their records, an access check, adding a record pointer, and break-glass for emergency-capable providers.
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 import { useConnection } from "wagmi";
 import { ConsentList } from "../_components/ConsentList";
+import { EncryptionKeyStatus } from "../_components/vault/EncryptionKeyStatus";
 import { useConsentClient } from "../_hooks/useConsentClient";
 import { useProviderInfo } from "../_hooks/useProviders";
 import { formatDate, shortAddress } from "../_lib/format";
 import { AddRecord } from "./AddRecord";
 import { BreakGlass } from "./BreakGlass";
 import { CheckAccess } from "./CheckAccess";
+import { PatientRecords } from "./PatientRecords";
 
 export default function ProviderPage() {
   const { address, status } = useConnection();
@@ -89,7 +91,8 @@ function ProviderDashboard({ me }: { me: Address }) {
       ) : null}
 
       <nav aria-label="On this page" className="inline-actions">
-        <a href="#patients">Your patients</a> · <a href="#check">Check access</a> ·{" "}
+        <a href="#encryption-key">Encryption key</a> · <a href="#patients">Your patients</a> ·{" "}
+        <a href="#read-records">Read records</a> · <a href="#check">Check access</a> ·{" "}
         <a href="#add-record">Add a record</a>
         {emergency.data ? (
           <>
@@ -98,6 +101,11 @@ function ProviderDashboard({ me }: { me: Address }) {
           </>
         ) : null}
       </nav>
+
+      <section aria-labelledby="encryption-key" className="panel">
+        <h2 id="encryption-key">Your encryption key</h2>
+        <EncryptionKeyStatus account={me} audience="provider" />
+      </section>
 
       <section aria-labelledby="patients" className="panel">
         <h2 id="patients">Your patients</h2>
@@ -111,6 +119,7 @@ function ProviderDashboard({ me }: { me: Address }) {
         {consents.data ? <ConsentList consents={consents.data} perspective="provider" headingLevel={3} /> : null}
       </section>
 
+      <PatientRecords me={me} patients={patients} />
       <CheckAccess me={me} patients={patients} />
       <AddRecord me={me} patients={patients} suspended={provider.status === "suspended"} />
       {emergency.data ? (

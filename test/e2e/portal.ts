@@ -19,6 +19,8 @@ const HEART_STUDY = 5;
 const ALICE = 6;
 const BOB = 7;
 const CAROL = 8;
+/** Hardhat #10: no part of the demo scene (and not the local gateway, #9), so the vault scenario starts empty. */
+const ERIN = 10;
 
 const AXE_SCRIPT = path.join(__dirname, "..", "..", "node_modules", "axe-core", "axe.min.js");
 /** The README's screenshots: written by every run (1100 px wide), committed with the docs. */
@@ -35,7 +37,15 @@ interface Session {
   /** Console errors and uncaught page errors, in order. */
   errors: string[];
   context: BrowserContext;
+  /** Gateway refusals this test provokes on purpose (path prefix and status): Chromium logs them as console errors. */
+  expectRefusal(pathPrefix: string, status: number): void;
 }
+
+/**
+ * The gateway's "not signed in" answer to GET /api/auth/session is how the portal learns it must offer sign-in, not a
+ * failure; Chromium still logs every 4xx as "Failed to load resource".
+ */
+const ANSWERS_NOT_ERRORS = [{ pathPrefix: "/api/auth/session", status: 401 }];
 
 describe("Portal end to end", function () {
   this.timeout(120_000);
@@ -70,10 +80,24 @@ describe("Portal end to end", function () {
     const context = await browser.newContext({ viewport: WIDE });
     const page = await context.newPage();
     const errors: string[] = [];
-    page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+    const expected = [...ANSWERS_NOT_ERRORS];
+    page.on("console", (message) => {
+      if (message.type() !== "error") return;
+      const url = message.location().url;
+      const path = url ? new URL(url).pathname : "";
+      const status = Number(/status of (\d{3})/.exec(message.text())?.[1]);
+      if (expected.some((e) => path.startsWith(e.pathPrefix) && e.status === status)) return;
+      errors.push(message.text());
+    });
     page.on("pageerror", (error) => errors.push(String(error)));
     const wallet = await installTestWallet(page, stack.chain.url, hardhatAccount(index).privateKey);
-    const session = { page, wallet, errors, context };
+    const session: Session = {
+      page,
+      wallet,
+      errors,
+      context,
+      expectRefusal: (pathPrefix, status) => expected.push({ pathPrefix, status }),
+    };
     sessions.push(session);
     return session;
   }
@@ -483,6 +507,119 @@ describe("Portal end to end", function () {
       await laboratory.page.reload();
       await laboratory.page.getByRole("heading", { name: "Riverside Laboratory" }).waitFor();
       expect(await laboratory.page.getByTestId("suspended-notice").count()).to.equal(0);
+      expectNoConsoleErrors();
+    });
+  });
+
+  // Erin (no demo data) and Riverside Laboratory: an encrypted record from upload to read, refusal and proof.
+  describe("encrypted vault", function () {
+    const LAB = "Riverside Laboratory";
+    const labReport = {
+      resourceType: "Observation",
+      status: "final",
+      code: { text: "LDL cholesterol" },
+      valueQuantity: { value: 96, unit: "mg/dL" },
+    };
+
+    it("upload → grant (keys re-wrapped) → provider reads → revoke → refused in plain words → read verified on chain", async function () {
+      this.timeout(240_000);
+      const erin = address(ERIN);
+
+      // The laboratory publishes its encryption key first: patients can share only with a published key.
+      const lab = await connectedAt(RIVERSIDE, "/provider");
+      const keyPanel = lab.page.getByTestId("encryption-key");
+      await keyPanel.getByText("not published").waitFor();
+      await keyPanel.getByRole("button", { name: "Publish my encryption key" }).click();
+      await transaction(keyPanel, "confirmed");
+      await keyPanel.getByText("published", { exact: true }).waitFor();
+      expect(lab.wallet.signedTypes).to.include("EncryptionKey");
+
+      // Erin signs in to the gateway (SIWE from this page's origin) and uploads a FHIR observation.
+      const patient = await connectedAt(ERIN, "/patient");
+      const records = patient.page.locator("#records");
+      await records.getByRole("button", { name: "Sign in to the gateway" }).click();
+      const upload = records.locator(".record-upload");
+      await upload.waitFor();
+      const siwe = patient.wallet.signedMessages.at(-1) ?? "";
+      expect(siwe).to.include(`${new URL(stack.portalUrl).host} wants you to sign in with your Ethereum account:`);
+      expect(siwe).to.include("Sign in to the MedConsent gateway.");
+      await upload.getByLabel("File", { exact: true }).setInputFiles({
+        name: "ldl-2026.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(JSON.stringify(labReport)),
+      });
+      await upload.getByLabel("Kind of data", { exact: true }).selectOption({ label: "lab results" });
+      await upload.getByRole("button", { name: "Encrypt and upload" }).click();
+      const steps = upload.getByTestId("upload-status");
+      await steps.locator('[data-step="share"][data-status="skipped"]').waitFor();
+      expect(await steps.locator('[data-status="failed"]').count()).to.equal(0);
+      expect(await steps.locator('[data-step="register"]').innerText()).to.include("It is record 1.");
+      expect(await upload.locator("progress").getAttribute("value")).to.not.equal("0");
+      const measured = await patient.page.evaluate(
+        () => performance.getEntriesByName("medconsent:encrypt", "measure").length,
+      );
+      expect(measured).to.equal(1);
+      await records.locator("li.card", { hasText: "Record 1: lab results" }).waitFor();
+      await expectAccessible(patient.page);
+
+      // Grant READ on lab results without a fee; the flow re-wraps record 1's key for the laboratory.
+      await patient.page.getByRole("link", { name: "Give a provider access" }).click();
+      await fillGrant(patient.page, { provider: LAB, categories: ["Lab results"] });
+      await patient.page.getByRole("button", { name: "Confirm with a signature (no fee)" }).click();
+      await transaction(patient.page, "confirmed");
+      await patient.page
+        .getByTestId("share-after-grant")
+        .getByText(`${LAB} can now open 1 existing record of yours in these categories.`)
+        .waitFor();
+
+      // The laboratory opens it: checked on chain by the gateway, decrypted and verified in its browser.
+      const reader = lab.page.locator("section", { has: lab.page.locator("h2#read-records") });
+      await reader.getByLabel("Patient's address", { exact: true }).fill(erin);
+      await reader.getByRole("button", { name: "Sign in to the gateway" }).click();
+      const card = reader.locator('li.card[data-record="1"]');
+      await card.getByLabel("Purpose of reading record 1").selectOption({ label: "Treatment" });
+      await card.getByRole("button", { name: "Open record 1" }).click();
+      const viewer = card.getByTestId("record-viewer");
+      await viewer.waitFor();
+      expect(await viewer.locator("pre").innerText()).to.equal(JSON.stringify(labReport, null, 2));
+      expect(await viewer.getByRole("link", { name: /Save/ }).getAttribute("download")).to.equal("ldl-2026.json");
+      expect(
+        await lab.page.evaluate(() => performance.getEntriesByName("medconsent:decrypt", "measure").length),
+      ).to.equal(1);
+      await expectAccessible(lab.page);
+
+      // Erin revokes; the laboratory's next open is refused, in the gateway's plain words.
+      await patient.page.getByRole("link", { name: "Back to your consents" }).click();
+      const consent = consentCard(patient.page, LAB);
+      await consent.getByRole("button", { name: "Revoke", exact: true }).click();
+      await consent.getByRole("button", { name: "Yes, revoke access" }).click();
+      await transaction(patient.page.locator("#consents"), "confirmed");
+      lab.expectRefusal("/api/records/", 403);
+      await card.getByRole("button", { name: "Open record 1" }).click();
+      const refusal = card.getByTestId("open-refused");
+      await refusal.waitFor();
+      expect(await refusal.innerText()).to.include("revoked");
+      expect(await card.getByTestId("record-viewer").count()).to.equal(0);
+
+      // "Who read my records": the laboratory's one read; anchored on demand, then verified against the chain.
+      const reads = patient.page.locator("#reads");
+      const read = reads.locator("li.disclosure").first();
+      await read.getByText(`${LAB} read record 1 for treatment`).waitFor();
+      expect(await reads.locator("li.disclosure").count()).to.equal(1);
+      await read.getByRole("button", { name: /^Verify/ }).click();
+      await read.getByText("Not anchored yet").waitFor();
+      await read.getByRole("button", { name: "Anchor now" }).click();
+      // The list reloads with the new proof and the old answer is cleared, or the gateway says why it could not anchor.
+      await patient.page.waitForFunction(
+        () =>
+          !document.querySelector("#reads .disclosure-check .notice") || document.querySelector("#reads [role=alert]"),
+      );
+      const anchorFailure = reads.getByRole("alert");
+      if ((await anchorFailure.count()) > 0) throw new Error(await anchorFailure.first().innerText());
+      await read.getByRole("button", { name: /^Verify/ }).click();
+      await read.getByText(/Verified on chain in batch \d+–\d+\./).waitFor();
+      await patient.page.locator("li.timeline-entry", { hasText: `${LAB} read record 1 (lab results)` }).waitFor();
+      await expectAccessible(patient.page);
       expectNoConsoleErrors();
     });
   });

@@ -1,7 +1,8 @@
 // The stack the end-to-end suite runs against: a real `hardhat node` (own port), the contracts deployed with the
 // testnet command, the demo scene, and the portal's production build (`next build` + `next start`).
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   PROJECT_ROOT,
@@ -20,6 +21,8 @@ export const E2E_DIST_DIR = ".next-e2e";
 export interface PortalStack {
   chain: LocalNode;
   portalUrl: string;
+  /** The gateway's fresh data folder (blobs and embedded Postgres), removed on stop. */
+  gatewayDataDir: string;
   stop(): Promise<void>;
 }
 
@@ -59,11 +62,17 @@ async function waitForHttp(url: string, server: ChildProcess, tries = 300): Prom
 export async function startPortalStack(options: { distDir?: string } = {}): Promise<PortalStack> {
   const preserved = preserveLocalDeployment();
   const chain = await startLocalNode();
+  const gatewayDataDir = mkdtempSync(path.join(tmpdir(), "medconsent-gateway-"));
   let server: ChildProcess | undefined;
   const stop = async () => {
-    server?.kill();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server!.once("exit", resolve));
+      server.kill();
+      await exited;
+    }
     await chain.stop();
     preserved.restore();
+    rmSync(gatewayDataDir, { recursive: true, force: true });
   };
   try {
     for (const args of [
@@ -79,17 +88,26 @@ export async function startPortalStack(options: { distDir?: string } = {}): Prom
       NEXT_PUBLIC_CHAIN_ID: "31337",
       NEXT_PUBLIC_RPC_URL: chain.url,
     });
-    // The RPC URL is inlined at build time, so the build is made for this node.
+    // NEXT_PUBLIC_* (the RPC URL) are inlined at build time, so the build is made for this node.
     await run(["build"], env, 600_000);
     const port = await freePort();
+    const portalUrl = `http://127.0.0.1:${port}`;
+    // The gateway's settings are read by the server at run time: its public origin (the SIWE domain and the
+    // cross-origin check), a fresh data folder, anchoring only on demand, and the chain it asks about access.
+    const gatewayEnv = {
+      ...env,
+      GATEWAY_ORIGIN: portalUrl,
+      GATEWAY_DATA_DIR: gatewayDataDir,
+      ANCHOR_INTERVAL_SECONDS: "0",
+      GATEWAY_RPC_URL: chain.url,
+    };
     server = spawn(process.execPath, [NEXT_BIN, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
       cwd: PROJECT_ROOT,
-      env,
+      env: gatewayEnv,
       stdio: "ignore",
     });
-    const portalUrl = `http://127.0.0.1:${port}`;
     await waitForHttp(portalUrl, server);
-    return { chain, portalUrl, stop };
+    return { chain, portalUrl, gatewayDataDir, stop };
   } catch (error) {
     await stop();
     throw error;

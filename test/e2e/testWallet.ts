@@ -3,9 +3,10 @@
 // go to the chain node. The test decides which account is connected, which chain the wallet is on, and whether the
 // "user" rejects the next prompt.
 import type { Page } from "playwright-core";
-import { createWalletClient, http, numberToHex, type Hex } from "viem";
+import { createWalletClient, hexToString, http, isHex, numberToHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
+import { parseSiweMessage } from "viem/siwe";
 
 export interface TestWallet {
   /** Use this private key from now on (emits accountsChanged). */
@@ -16,6 +17,10 @@ export interface TestWallet {
   rejectNext(): void;
   /** Methods the page asked for, in order (for assertions). */
   calls: string[];
+  /** The texts signed with personal_sign (e.g. Sign-In with Ethereum messages), in order. */
+  signedMessages: string[];
+  /** The primary types signed with eth_signTypedData_v4 (e.g. "EncryptionKey", "GrantConsent"), in order. */
+  signedTypes: string[];
 }
 
 const SIGNING = new Set(["eth_sendTransaction", "eth_signTypedData_v4", "personal_sign"]);
@@ -27,6 +32,8 @@ export async function installTestWallet(page: Page, rpcUrl: string, privateKey: 
   // Like a real wallet, it shows no account to a site until the site asks and the user connects.
   let authorized = false;
   const calls: string[] = [];
+  const signedMessages: string[] = [];
+  const signedTypes: string[] = [];
   const client = () => createWalletClient({ account, chain: { ...hardhat, id: chainId }, transport: http(rpcUrl) });
 
   async function forward(method: string, params: unknown[]): Promise<unknown> {
@@ -75,6 +82,7 @@ export async function installTestWallet(page: Page, rpcUrl: string, privateKey: 
       case "eth_signTypedData_v4": {
         const typed = JSON.parse(params[1] as string);
         const { EIP712Domain: _domainType, ...types } = typed.types;
+        signedTypes.push(typed.primaryType);
         return account.signTypedData({
           domain: typed.domain,
           types,
@@ -82,8 +90,13 @@ export async function installTestWallet(page: Page, rpcUrl: string, privateKey: 
           message: typed.message,
         });
       }
-      case "personal_sign":
-        return account.signMessage({ message: { raw: params[0] as Hex } });
+      case "personal_sign": {
+        const raw = params[0] as Hex;
+        const text = isHex(raw) ? hexToString(raw) : String(raw);
+        checkSignInOrigin(text, page.url());
+        signedMessages.push(text);
+        return account.signMessage({ message: { raw } });
+      }
       default:
         return forward(method, params);
     }
@@ -130,6 +143,8 @@ export async function installTestWallet(page: Page, rpcUrl: string, privateKey: 
 
   return {
     calls,
+    signedMessages,
+    signedTypes,
     async useAccount(key) {
       account = privateKeyToAccount(key);
       await page.evaluate((address) => window.__testWalletEmit("accountsChanged", [address]), account.address);
@@ -142,6 +157,19 @@ export async function installTestWallet(page: Page, rpcUrl: string, privateKey: 
       rejectNext = true;
     },
   };
+}
+
+/**
+ * Like a real wallet (MetaMask, Rabby), refuses a Sign-In with Ethereum message whose domain or URI is not the page
+ * that asks: the portal must build its message from its own origin, or the gateway's domain check is never exercised.
+ */
+function checkSignInOrigin(text: string, pageUrl: string): void {
+  const siwe = parseSiweMessage(text);
+  if (siwe.domain === undefined) return;
+  const page = new URL(pageUrl);
+  if (siwe.domain !== page.host || (siwe.uri !== undefined && new URL(siwe.uri).origin !== page.origin)) {
+    throw new Error(`Sign-in message for ${siwe.domain} (${siwe.uri}) asked by ${page.origin}: refused.`);
+  }
 }
 
 declare global {

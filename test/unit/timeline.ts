@@ -13,6 +13,7 @@ import {
 } from "viem";
 import { abis } from "../../app/_contracts/deployedContracts";
 import type { PatientEvent } from "../../app/_lib/consentClient";
+import type { Disclosure } from "../../app/_lib/gatewayClient";
 import { parseCategories, ROUTINE_CATEGORIES } from "../../app/_lib/consentCodes";
 import { emergencyReasonHash, emergencyReasonOf } from "../../app/_lib/emergency";
 import {
@@ -518,6 +519,60 @@ describe("timeline (a patient's events in plain words)", function () {
       expect(openEmergencyAccesses(bobsHistory().slice(0, 5), T + 300)).to.deep.equal([
         { grantee: ST_MARYS, expiresAt: T + 240 + DAY },
       ]);
+    });
+  });
+
+  describe("reads from the gateway's disclosure log", function () {
+    const read = (seq: number, reader: Address, recordId: number, servedAt: number, anchored = false): Disclosure => ({
+      seq,
+      reader,
+      patient: BOB,
+      recordId: String(recordId),
+      purpose: 1,
+      servedAt,
+      requestId: "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+      anchor: anchored ? { root: CONTENT_HASH, proof: [], fromSeq: seq, toSeq: seq, txHash: CONTENT_HASH } : null,
+    });
+
+    it("merges reads into the chain's entries by time, newest first, with the record's category", function () {
+      const disclosures = [read(1, RIVERSIDE, 2, T + 330, true), read(2, BOB, 1, T + 400)];
+      const entries = buildTimeline(bobsHistory(), BOB, { ...options, disclosures });
+      const reads = entries.filter((e) => e.kind === "recordRead");
+      expect(reads.map((e) => e.title)).to.deep.equal([
+        "You read record 1 (lab results)",
+        "Riverside Laboratory read record 2 (lab results)",
+      ]);
+      const times = entries.map((e) => e.timestamp);
+      expect(times).to.deep.equal([...times].sort((a, b) => b - a));
+      const labRead = reads[1];
+      expect(labRead.id).to.equal("read:1");
+      expect(labRead.detail).to.equal(
+        "For treatment. Logged by the gateway before the file was handed out, and anchored on the chain.",
+      );
+      expect(reads[0].detail).to.match(/not anchored on the chain yet\.$/);
+      expect(labRead.transactionHash).to.equal(undefined);
+      expect(labRead.providers).to.deep.equal([RIVERSIDE]);
+      expect(reads[0].providers).to.deep.equal([]);
+    });
+
+    it("filters reads by provider and category like any other entry", function () {
+      const disclosures = [read(1, RIVERSIDE, 2, T + 330), read(2, NORTHSIDE, 9, T + 331)];
+      const entries = buildTimeline(bobsHistory(), BOB, { ...options, disclosures });
+      const riverside = filterTimeline(entries, { provider: RIVERSIDE as Address }).filter(
+        (e) => e.kind === "recordRead",
+      );
+      expect(riverside.map((e) => e.id)).to.deep.equal(["read:1"]);
+      // Record 9 has no RecordAdded event here: its category is unknown, so no category filter matches it.
+      const lab = filterTimeline(entries, { category: 4 }).filter((e) => e.kind === "recordRead");
+      expect(lab.map((e) => e.id)).to.deep.equal(["read:1"]);
+      expect(entries.find((e) => e.id === "read:2")?.title).to.equal("Northside Family Practice read record 9");
+      expect(timelineProviders(entries)).to.include(NORTHSIDE);
+    });
+
+    it("leaves the chain's timeline unchanged without reads", function () {
+      expect(buildTimeline(bobsHistory(), BOB, { ...options, disclosures: [] })).to.deep.equal(
+        buildTimeline(bobsHistory(), BOB, options),
+      );
     });
   });
 });

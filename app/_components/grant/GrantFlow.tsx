@@ -10,9 +10,10 @@ import { useConnection, useSignTypedData } from "wagmi";
 import { abis } from "../../_contracts/deployedContracts";
 import { useConsentClient } from "../../_hooks/useConsentClient";
 import { useTransactor } from "../../_hooks/useTransactor";
+import { ShareAfterGrant } from "./ShareAfterGrant";
 import { appConfig } from "../../_lib/appConfig";
 import { summarizeConsent } from "../../_lib/consentClient";
-import { PURPOSES } from "../../_lib/consentCodes";
+import { PURPOSES, READ } from "../../_lib/consentCodes";
 import { shortAddress } from "../../_lib/format";
 import {
   emptyGrantForm,
@@ -257,6 +258,14 @@ function GrantEditor({
             <h2 ref={doneHeading} tabIndex={-1}>
               {changing ? "Access changed" : "Access granted"}
             </h2>
+            {actingFor === undefined && (reviewed.actions & READ) !== 0 ? (
+              <ShareAfterGrant
+                patient={patient}
+                grantee={reviewed.grantee}
+                providerName={providerName}
+                categories={reviewed.categories}
+              />
+            ) : null}
             <p>
               <Link href="/patient" className="button-link primary">
                 Back to your consents

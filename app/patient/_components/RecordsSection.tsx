@@ -1,6 +1,9 @@
 "use client";
 // The patient's record pointers, and a check that a file on this computer is the one the chain points to.
 import { useQuery } from "@tanstack/react-query";
+import { EncryptionKeyStatus } from "../../_components/vault/EncryptionKeyStatus";
+import { GatewaySignIn } from "../../_components/vault/GatewaySignIn";
+import { RecordOpener } from "../../_components/vault/RecordOpener";
 import { useId, useState } from "react";
 import type { Address, Hex } from "viem";
 import { useConsentClient } from "../../_hooks/useConsentClient";
@@ -8,6 +11,7 @@ import type { RecordEntry } from "../../_lib/consentClient";
 import { sha256OfFile } from "../../_lib/contentHash";
 import { formatDate } from "../../_lib/format";
 import { categoryLabel } from "../../_lib/timeline";
+import { RecordUpload } from "./RecordUpload";
 import { useNames } from "./usePatientData";
 
 export function RecordsSection({ patient }: { patient: Address }) {
@@ -23,6 +27,10 @@ export function RecordsSection({ patient }: { patient: Address }) {
         Your records are stored encrypted, off the chain. The chain keeps a fingerprint (a SHA-256 hash) of each file,
         so you can check that a file you have is exactly the one recorded.
       </p>
+      <EncryptionKeyStatus account={patient} audience="patient" />
+      <GatewaySignIn why="To upload records and open them, the records gateway needs to know it is you.">
+        <RecordUpload patient={patient} />
+      </GatewaySignIn>
       {records.isPending ? <p>Loading your records…</p> : null}
       {records.error ? (
         <p role="alert" className="notice error">
@@ -62,6 +70,7 @@ function RecordCard({ patient, record, author }: { patient: Address; record: Rec
       <p className="muted mono small" title="The file's SHA-256 fingerprint recorded on the chain">
         Fingerprint: {record.contentHash}
       </p>
+      <RecordOpener reader={patient} patient={patient} recordId={record.id} askPurpose={false} />
       <IntegrityCheck patient={patient} record={record} />
     </>
   );

@@ -3,6 +3,7 @@
 import { CategoryOptions } from "../../_components/CategoryOptions";
 import { useId, useState } from "react";
 import type { Address } from "viem";
+import { useDisclosures } from "../../_hooks/useVaultDisclosures";
 import { emergencyReasonOf } from "../../_lib/emergency";
 import { formatDateTime } from "../../_lib/format";
 import { buildTimeline, filterTimeline, timelineProviders } from "../../_lib/timeline";
@@ -12,19 +13,24 @@ const EMPTY = "";
 
 export function TimelineSection({ patient }: { patient: Address }) {
   const events = usePatientEvents(patient);
+  // The gateway's reads join the timeline once the patient is signed in to it (the same query as "Who read my records").
+  const disclosures = useDisclosures(patient);
   const [provider, setProvider] = useState(EMPTY);
   const [category, setCategory] = useState(EMPTY);
   const providerId = useId();
   const categoryId = useId();
 
-  const actors = (events.data ?? []).flatMap((e) => {
-    const args = e.args as Partial<Record<"grantee" | "by" | "delegate" | "author", Address>>;
-    return [args.grantee, args.by, args.delegate, args.author].filter((a): a is Address => a !== undefined);
-  });
+  const actors = (events.data ?? [])
+    .flatMap((e) => {
+      const args = e.args as Partial<Record<"grantee" | "by" | "delegate" | "author", Address>>;
+      return [args.grantee, args.by, args.delegate, args.author].filter((a): a is Address => a !== undefined);
+    })
+    .concat((disclosures.data ?? []).map((d) => d.reader));
   const nameOf = useNames(actors);
   const entries = buildTimeline(events.data ?? [], patient, {
     nameOf,
     describeReason: (hash) => emergencyReasonOf(hash)?.label.toLowerCase(),
+    disclosures: disclosures.data,
   });
   const shown = filterTimeline(entries, {
     provider: provider === EMPTY ? undefined : (provider as Address),
@@ -37,7 +43,8 @@ export function TimelineSection({ patient }: { patient: Address }) {
       <h2 id="timeline-heading">Timeline</h2>
       <p className="muted">
         Everything recorded on the chain about you: consents given, changed and revoked, delegates, emergency access,
-        and records. Nobody can change or delete these entries.
+        and records. Nobody can change or delete these entries. Once you are signed in to the gateway, the reads of your
+        records it logged appear here too.
       </p>
       <div className="filters">
         <div className="field">

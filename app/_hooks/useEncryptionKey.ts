@@ -1,0 +1,102 @@
+"use client";
+// The connected account's X25519 encryption key: derived from its signature of one fixed EIP-712 message, so there is
+// no key file to lose. It lives in this tab's memory only (never localStorage, cookies or the server) and is gone when
+// the tab closes; signing again derives the same key.
+import { useQuery } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
+import { useSyncExternalStore } from "react";
+import { zeroHash, type Address, type Hex } from "viem";
+import { useSignTypedData } from "wagmi";
+import { abis } from "../_contracts/deployedContracts";
+import { appConfig } from "../_lib/appConfig";
+import { deriveEncryptionKeyPair, encryptionKeyTypedData, type EncryptionKeyPair } from "../_lib/vault";
+import { useConsentClient } from "./useConsentClient";
+import { useTransactor } from "./useTransactor";
+
+// One in-memory store for the whole tab, so every section (and the grant flow after a client-side navigation) shares
+// the key unlocked once. Filled only by a signature in the browser, never during server rendering.
+const unlocked = new Map<string, EncryptionKeyPair>();
+const listeners = new Set<() => void>();
+const subscribe = (listener: () => void) => {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+};
+function remember(account: Address, pair: EncryptionKeyPair) {
+  unlocked.set(account.toLowerCase(), pair);
+  listeners.forEach((l) => l());
+}
+
+const keyDirectory = { address: appConfig.addresses.keyDirectory, abi: abis.KeyDirectory } as const;
+
+/** The encryption key an account published on the KeyDirectory, or undefined when it published none. */
+export function usePublishedKey(account: Address | undefined) {
+  const client = useConsentClient();
+  return useQuery({
+    queryKey: ["encryptionKeyOf", account],
+    enabled: account !== undefined,
+    queryFn: async (): Promise<Hex | null> => {
+      const key = await client.publicClient.readContract({
+        ...keyDirectory,
+        functionName: "encryptionKeyOf",
+        args: [account!],
+      });
+      return key === zeroHash ? null : key;
+    },
+  });
+}
+
+export function useEncryptionKey(account: Address | undefined) {
+  const { mutateAsync: signTypedData } = useSignTypedData();
+  const keyPair = useSyncExternalStore(
+    subscribe,
+    () => (account ? unlocked.get(account.toLowerCase()) : undefined),
+    () => undefined,
+  );
+  const published = usePublishedKey(account);
+  const tx = useTransactor();
+
+  const unlock = useMutation({
+    mutationFn: async (): Promise<EncryptionKeyPair> => {
+      if (!account) throw new Error("Connect your wallet first.");
+      const existing = unlocked.get(account.toLowerCase());
+      if (existing) return existing;
+      const signature = await signTypedData({ account, ...encryptionKeyTypedData(account, appConfig.chain.id) });
+      const pair = deriveEncryptionKeyPair(signature, account);
+      remember(account, pair);
+      return pair;
+    },
+  });
+
+  /** The key pair, asking the wallet for the signature first when this tab has not unlocked it yet. */
+  const ensureKey = () => unlock.mutateAsync();
+
+  /**
+   * Puts the derived public key on the KeyDirectory. Others wrap record keys to the key published there, so a key
+   * that is missing or left over from another wallet would make records shared with you impossible to open.
+   */
+  async function publish(): Promise<boolean> {
+    const pair = await ensureKey();
+    if (published.data?.toLowerCase() === pair.publicKeyHex.toLowerCase()) return true;
+    return tx.send("Publishing your encryption key", {
+      ...keyDirectory,
+      functionName: "setEncryptionKey",
+      args: [pair.publicKeyHex],
+    });
+  }
+
+  const matches =
+    keyPair !== undefined &&
+    published.data != null &&
+    published.data.toLowerCase() === keyPair.publicKeyHex.toLowerCase();
+  return {
+    keyPair,
+    unlock,
+    ensureKey,
+    /** The key on the chain: undefined while loading, null when none is published. */
+    published,
+    /** Published and equal to the key this wallet derives (known only once unlocked). */
+    matches,
+    publish,
+    publishTx: tx,
+  };
+}

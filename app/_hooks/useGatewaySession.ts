@@ -1,0 +1,77 @@
+"use client";
+// Sign-In with Ethereum to the records gateway: the session is an HttpOnly cookie the gateway sets, so the page only
+// asks whether one exists (for the connected account) and, on request, signs a fresh EIP-4361 message.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { createSiweMessage } from "viem/siwe";
+import { useConnection, useSignMessage } from "wagmi";
+import { appConfig } from "../_lib/appConfig";
+import { gateway, type GatewaySession } from "../_lib/gatewayClient";
+
+const SESSION_HOURS = 8;
+export const SIWE_STATEMENT = "Sign in to the MedConsent gateway.";
+
+export const gatewaySessionKey = ["gatewaySession"] as const;
+
+export function useGatewaySession() {
+  const { address } = useConnection();
+  const { mutateAsync: signMessage } = useSignMessage();
+  const queryClient = useQueryClient();
+
+  const session = useQuery({
+    queryKey: gatewaySessionKey,
+    queryFn: () => gateway.session(),
+    staleTime: 60_000,
+  });
+  // A session of another account (the wallet switched accounts) is no session for this one.
+  const current: GatewaySession | null =
+    session.data && address && session.data.address.toLowerCase() === address.toLowerCase() ? session.data : null;
+
+  const signIn = useMutation({
+    mutationFn: async (): Promise<GatewaySession> => {
+      if (!address) throw new Error("Connect your wallet first.");
+      const nonce = await gateway.nonce();
+      const issuedAt = new Date();
+      const message = createSiweMessage({
+        domain: window.location.host,
+        uri: window.location.origin,
+        address,
+        chainId: appConfig.chain.id,
+        nonce,
+        version: "1",
+        statement: SIWE_STATEMENT,
+        issuedAt,
+        expirationTime: new Date(issuedAt.getTime() + SESSION_HOURS * 3600_000),
+      });
+      const signature = await signMessage({ account: address, message });
+      return gateway.verify(message, signature);
+    },
+    onSuccess: (signedIn) => {
+      queryClient.setQueryData(gatewaySessionKey, signedIn);
+      // Whatever was refused for want of a session may now be read.
+      void queryClient.invalidateQueries({
+        predicate: (q) => q.queryKey[0] !== gatewaySessionKey[0] && q.queryKey[0] === "gateway",
+      });
+    },
+  });
+
+  const signOut = useMutation({
+    mutationFn: () => gateway.logout(),
+    onSuccess: () => queryClient.setQueryData(gatewaySessionKey, null),
+  });
+
+  /** The session, signing in first (one wallet signature) when there is none. */
+  async function ensureSession(): Promise<GatewaySession> {
+    return current ?? signIn.mutateAsync();
+  }
+
+  return {
+    session: current,
+    signedIn: current !== null,
+    checking: session.isPending,
+    /** A 401 from a later request: the server forgot the session; ask again. */
+    forget: () => queryClient.setQueryData(gatewaySessionKey, null),
+    signIn,
+    signOut,
+    ensureSession,
+  };
+}

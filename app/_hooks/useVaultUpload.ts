@@ -1,0 +1,170 @@
+"use client";
+// The patient's upload, step by step: encrypt in the browser → store the ciphertext with the gateway → register the
+// pointer on chain (addRecord) → store the patient's own wrapped key → wrap for every current reader of that category.
+// Each step reports in plain words, so a failure says which step stopped and what is already done.
+import { useState } from "react";
+import { parseEventLogs, type Address, type Hash } from "viem";
+import { usePublicClient, useWalletClient } from "wagmi";
+import { abis } from "../_contracts/deployedContracts";
+import { appConfig } from "../_lib/appConfig";
+import { describeVaultFailure, gateway, GatewayError } from "../_lib/gatewayClient";
+import { encryptRecord, wrapRecordKey } from "../_lib/vault";
+import { useConsentClient } from "./useConsentClient";
+import { useEncryptionKey } from "./useEncryptionKey";
+import { useGatewaySession } from "./useGatewaySession";
+import { useTransactor } from "./useTransactor";
+import { readersOfCategory, shareRecordKey } from "./useVaultShare";
+
+export type UploadStepId = "unlock" | "encrypt" | "upload" | "register" | "ownKey" | "share";
+export type StepStatus = "waiting" | "active" | "done" | "failed" | "skipped";
+
+export interface UploadStep {
+  id: UploadStepId;
+  label: string;
+  status: StepStatus;
+  detail?: string;
+}
+
+const STEPS: { id: UploadStepId; label: string }[] = [
+  { id: "unlock", label: "Sign in to the gateway and unlock your encryption key" },
+  { id: "encrypt", label: "Encrypt the file in your browser" },
+  { id: "upload", label: "Store the encrypted file with the gateway" },
+  { id: "register", label: "Record its fingerprint on the chain" },
+  { id: "ownKey", label: "Keep a key for yourself" },
+  { id: "share", label: "Share with the providers who may read this kind of data" },
+];
+
+const initialSteps = (): UploadStep[] => STEPS.map((s) => ({ ...s, status: "waiting" }));
+
+export function useVaultUpload(patient: Address) {
+  const client = useConsentClient();
+  const session = useGatewaySession();
+  const key = useEncryptionKey(patient);
+  const tx = useTransactor();
+  const publicClient = usePublicClient();
+  const { data: walletClient } = useWalletClient();
+  const [steps, setSteps] = useState<UploadStep[]>(initialSteps);
+  const [progress, setProgress] = useState<{ sent: number; total: number }>();
+  const [running, setRunning] = useState(false);
+  const [recordId, setRecordId] = useState<bigint>();
+
+  const mark = (id: UploadStepId, status: StepStatus, detail?: string) =>
+    setSteps((all) => all.map((s) => (s.id === id ? { ...s, status, detail } : s)));
+
+  async function upload(file: File, category: number): Promise<boolean> {
+    setSteps(initialSteps());
+    setProgress(undefined);
+    setRecordId(undefined);
+    setRunning(true);
+    let step: UploadStepId = "unlock";
+    try {
+      mark("unlock", "active");
+      await session.ensureSession();
+      const { publicKey } = await key.ensureKey();
+      mark("unlock", "done");
+
+      step = "encrypt";
+      mark("encrypt", "active");
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      performance.mark("medconsent:encrypt:start");
+      const encrypted = await encryptRecord({ bytes, name: file.name, type: file.type || "application/octet-stream" });
+      performance.mark("medconsent:encrypt:end");
+      performance.measure("medconsent:encrypt", "medconsent:encrypt:start", "medconsent:encrypt:end");
+      mark(
+        "encrypt",
+        "done",
+        `Only the encrypted version (${encrypted.ciphertext.length} bytes) leaves this computer.`,
+      );
+
+      step = "upload";
+      mark("upload", "active");
+      await gateway.uploadBlob(encrypted.cid, encrypted.ciphertext, { patient, category }, (sent, total) =>
+        setProgress({ sent, total }),
+      );
+      mark("upload", "done");
+
+      step = "register";
+      mark("register", "active", "Confirm in your wallet.");
+      let hash: Hash | undefined;
+      const registered = await tx.run("Adding the record", async () => {
+        if (!publicClient || !walletClient) throw new Error("Connect your wallet first.");
+        const { request } = await publicClient.simulateContract({
+          address: appConfig.addresses.recordRegistry,
+          abi: abis.RecordRegistry,
+          functionName: "addRecord",
+          args: [patient, encrypted.contentHash, category, encrypted.cid],
+          account: patient,
+        });
+        hash = await walletClient.writeContract(request);
+        return hash;
+      });
+      if (!registered || hash === undefined) {
+        mark(
+          "register",
+          "failed",
+          "The chain did not record it (see the message below). The encrypted file is stored but points nowhere.",
+        );
+        return false;
+      }
+      const receipt = await client.publicClient.getTransactionReceipt({ hash });
+      const [added] = parseEventLogs({ abi: abis.RecordRegistry, eventName: "RecordAdded", logs: receipt.logs });
+      const id = added.args.recordId;
+      setRecordId(id);
+      mark("register", "done", `It is record ${id}.`);
+
+      step = "ownKey";
+      mark("ownKey", "active");
+      await gateway.putWrappedKey(
+        patient,
+        id,
+        patient,
+        wrapRecordKey(encrypted.recordKey, publicKey, encrypted.contentHash),
+      );
+      mark("ownKey", "done");
+
+      step = "share";
+      mark("share", "active");
+      const readers = readersOfCategory(await client.listConsents({ patient }), category);
+      const names = await Promise.all(readers.map(async (r) => (await client.getProvider(r)).name || r));
+      const shared: string[] = [];
+      const waiting: string[] = [];
+      const refused: string[] = [];
+      for (const [i, reader] of readers.entries()) {
+        try {
+          const outcome = await shareRecordKey(client, {
+            patient,
+            recordId: id,
+            contentHash: encrypted.contentHash,
+            recordKey: encrypted.recordKey,
+            reader,
+          });
+          (outcome === "shared" ? shared : waiting).push(names[i]);
+        } catch (error) {
+          // One reader the gateway will not accept (e.g. suspended) does not undo the others.
+          refused.push(`${names[i]} (${describeVaultFailure(error)})`);
+        }
+      }
+      mark("share", readers.length === 0 ? "skipped" : "done", shareSummary(shared, waiting, refused));
+      return true;
+    } catch (error) {
+      if (error instanceof GatewayError && error.needsSignIn) session.forget();
+      mark(step, "failed", describeVaultFailure(error));
+      return false;
+    } finally {
+      setRunning(false);
+    }
+  }
+
+  return { steps, progress, running, recordId, upload, tx };
+}
+
+function shareSummary(shared: string[], waiting: string[], refused: string[]): string {
+  const parts: string[] = [];
+  if (shared.length === 0 && waiting.length === 0 && refused.length === 0)
+    parts.push("No provider may read this kind of your data now: nothing to share.");
+  if (shared.length > 0) parts.push(`Shared with ${shared.join(", ")}.`);
+  for (const name of waiting)
+    parts.push(`${name} will be able to read new shares once they publish an encryption key.`);
+  if (refused.length > 0) parts.push(`Not shared with ${refused.join("; ")}.`);
+  return parts.join(" ");
+}

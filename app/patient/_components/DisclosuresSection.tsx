@@ -1,0 +1,58 @@
+"use client";
+// "Who read my records": every read the gateway served from the patient's records, and a proof of each on the chain.
+import type { Address } from "viem";
+import { GatewaySignIn } from "../../_components/vault/GatewaySignIn";
+import { useAnchorNow, useDisclosures } from "../../_hooks/useVaultDisclosures";
+import { describeVaultFailure } from "../../_lib/gatewayClient";
+import { DisclosureItem } from "./DisclosureItem";
+import { useNames } from "./usePatientData";
+
+export function DisclosuresSection({ patient }: { patient: Address }) {
+  const disclosures = useDisclosures(patient);
+  const anchor = useAnchorNow(patient);
+  const nameOf = useNames((disclosures.data ?? []).map((d) => d.reader));
+  const entries = disclosures.data ?? [];
+
+  return (
+    <section id="reads" aria-labelledby="reads-heading" className="patient-section">
+      <h2 id="reads-heading">Who read my records</h2>
+      <p className="muted">
+        The gateway logs every record it hands out, before it hands it out, and anchors the log on the chain, so you can
+        prove a read happened and that the log was not rewritten. Data already read cannot be recalled.
+      </p>
+      <GatewaySignIn why="The gateway shows this log only to you.">
+        {disclosures.isPending ? <p>Loading the reads…</p> : null}
+        {disclosures.error ? (
+          <p role="alert" className="notice error">
+            {describeVaultFailure(disclosures.error)}
+          </p>
+        ) : null}
+        {disclosures.data?.length === 0 ? <p>Nobody has read your records through the gateway.</p> : null}
+        <ul className="cards">
+          {entries.map((entry) => (
+            <li key={String(entry.seq)} className="card disclosure" data-seq={String(entry.seq)}>
+              <DisclosureItem
+                entry={entry}
+                readerName={
+                  entry.reader.toLowerCase() === patient.toLowerCase() ? "You" : (nameOf(entry.reader) ?? entry.reader)
+                }
+                anchoring={anchor.isPending}
+                onAnchor={() => anchor.mutate()}
+              />
+            </li>
+          ))}
+        </ul>
+        {anchor.error ? (
+          <p role="alert" className="notice error">
+            Could not anchor now: {describeVaultFailure(anchor.error)}
+          </p>
+        ) : null}
+        {anchor.isSuccess && anchor.data === null ? (
+          <p role="status" className="notice">
+            Nothing was waiting to be anchored.
+          </p>
+        ) : null}
+      </GatewaySignIn>
+    </section>
+  );
+}
