@@ -65,6 +65,13 @@ const MESSAGES: Record<string, (args: Args) => string> = {
   RecordInvalidUri: () => "The record's address (URI) must be 1 to 256 bytes.",
   RecordNotFound: ([, id]) => `There is no record ${String(id)} for this patient.`,
   RecordAlreadySuperseded: ([, , by]) => `This record was already amended by record ${String(by)}: amend that one.`,
+  KeyDirectoryInvalidKey: () => "An encryption key cannot be zero: unlock your key in the portal and publish it again.",
+  DisclosureLogEmptyRoot: () => "A disclosure batch's Merkle root cannot be zero.",
+  DisclosureLogInvalidRange: ([from, to]) =>
+    `A disclosure batch cannot end (${String(to)}) before it starts (${String(from)}).`,
+  DisclosureLogOutOfOrder: ([expected, from]) =>
+    `Disclosure batches are anchored in order: the next one must start at ${String(expected)}, not ${String(from)}.`,
+  DisclosureLogRootAlreadyAnchored: () => "This disclosure batch's root is already anchored.",
 };
 
 /** A decoded custom error in plain words; falls back to its name for errors this table does not know. */

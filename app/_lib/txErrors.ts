@@ -9,7 +9,13 @@ export type Failure =
   | { kind: "reverted"; errorName: string; message: string }
   | { kind: "failed"; message: string };
 
-const ALL_ABIS: Abi = [...abis.ConsentRegistry, ...abis.ProviderRegistry, ...abis.RecordRegistry] as Abi;
+const ALL_ABIS: Abi = [
+  ...abis.ConsentRegistry,
+  ...abis.ProviderRegistry,
+  ...abis.RecordRegistry,
+  ...abis.KeyDirectory,
+  ...abis.DisclosureLog,
+] as Abi;
 
 export function describeFailure(error: unknown): Failure {
   if (isUserRejection(error)) {

@@ -9,14 +9,26 @@ const PATIENT = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
 const CLINIC = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 
 describe("error decoding", function () {
-  it("explains every custom error of the three contracts in words, not as a generic fallback", function () {
-    const errors = [...abis.ConsentRegistry, ...abis.ProviderRegistry, ...abis.RecordRegistry].flatMap((item) =>
-      item.type === "error" && /^(Access|Consent|Provider|Record)/.test(item.name) ? [item] : [],
+  it("explains every custom error of the five contracts in words, not as a generic fallback", function () {
+    const errors = [
+      ...abis.ConsentRegistry,
+      ...abis.ProviderRegistry,
+      ...abis.RecordRegistry,
+      ...abis.KeyDirectory,
+      ...abis.DisclosureLog,
+    ].flatMap((item) =>
+      item.type === "error" && /^(Access|Consent|Provider|Record|KeyDirectory|DisclosureLog)/.test(item.name)
+        ? [item]
+        : [],
     );
-    expect(errors.length).to.be.greaterThan(30);
+    expect(errors.length).to.be.greaterThan(35);
     for (const error of errors) {
       const args =
-        error.type === "error" ? error.inputs.map((input) => (input.type.startsWith("uint") ? 1n : PATIENT)) : [];
+        error.type === "error"
+          ? error.inputs.map((input) =>
+              input.type.startsWith("uint") ? 1n : input.type === "bytes32" ? `0x${"ab".repeat(32)}` : PATIENT,
+            )
+          : [];
       expect(explainError(error.name, args), error.name).to.not.match(/refused the request/);
     }
   });
