@@ -24,12 +24,13 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
-// The browser suite (test/e2e/) builds and serves the portal: it runs on its own (`npm run test:e2e`), not within a
-// plain `hardhat test`.
+// The browser suite (test/e2e/) and the gateway suites (test/gateway/) build and serve the portal: they run on their
+// own (`npm run test:e2e`, `npm run test:gateway`), not within a plain `hardhat test`.
+const SEPARATE_SUITES = ["e2e", "gateway"].map((folder) => `${path.sep}test${path.sep}${folder}${path.sep}`);
 subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, _hre, runSuper) => {
   const files: string[] = await runSuper(args);
   if (args.testFiles.length > 0) return files;
-  return files.filter((file) => !file.includes(`${path.sep}test${path.sep}e2e${path.sep}`));
+  return files.filter((file) => !SEPARATE_SUITES.some((folder) => file.includes(folder)));
 });
 
 const config: HardhatUserConfig = {

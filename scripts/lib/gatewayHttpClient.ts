@@ -209,6 +209,8 @@ export class GatewayClient {
         {
           host: url.hostname,
           port: url.port,
+          // A fresh connection each time: a kept-alive socket the server has closed would fail with ECONNRESET.
+          agent: false,
           method,
           path: rawPath,
           headers: {
@@ -251,6 +253,8 @@ export class GatewayClient {
         {
           host: url.hostname,
           port: url.port,
+          // A fresh connection each time: a kept-alive socket the server has closed would fail with ECONNRESET.
+          agent: false,
           method: "PUT",
           path,
           headers: {

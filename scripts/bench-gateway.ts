@@ -1,0 +1,250 @@
+// Gateway benchmark (`npm run bench:gateway`): consent-checked reads of 100 kB encrypted records by concurrent clients
+// against the production server (`next build` into .next-bench-gateway, `next start`) and a local hardhat node. One
+// patient, one provider with a READ consent, 50 records encrypted with the vault, uploaded, registered and wrapped for
+// the provider; then C clients (default 16) read them in a loop for a fixed time (default 10 s) after a warm-up.
+// Every read is a full gateway read: session lookup, hasAccess on the chain, wrapped key, blob, disclosure insert.
+//
+// Options (flag or environment): --clients N (BENCH_CLIENTS), --seconds S (BENCH_SECONDS), --warmup S
+// (BENCH_WARMUP_SECONDS). GATEWAY_TEST_REUSE_BUILD=1 reuses an existing build; GATEWAY_TEST_BACKEND picks the storage
+// backend as in the gateway suites (default: PGlite + blob folder).
+import { cpus, loadavg } from "node:os";
+import { READ, TREATMENT } from "../app/_lib/consentCodes";
+import { decryptRecord, encryptRecord } from "../app/_lib/vault";
+import { GatewayClient } from "./lib/gatewayHttpClient";
+import { startGatewayStack, type GatewayStack } from "../test/gateway/gatewayStack";
+import { newKeyPair, putWrappedKey, recordPath, storeRecord, type StoredRecord } from "../test/gateway/storedRecords";
+import { seededRandom, median } from "./lib/benchChain";
+import { hardhatAccount } from "./lib/localNode";
+import { printTable } from "./lib/table";
+
+const DIST_DIR = ".next-bench-gateway";
+const RECORDS = 50;
+const RECORD_BYTES = 100 * 1000;
+const LAB_RESULTS = 4;
+const PATIENT = 10;
+const PROVIDER = 11;
+const GOAL_READS_PER_SECOND = 200;
+const GOAL_P99_MS = 100;
+const LARGE_FILE_BYTES = 10 * 1000 * 1000;
+const GOAL_CRYPTO_MS = 1000;
+
+function option(flag: string, variable: string, fallback: number): number {
+  const at = process.argv.indexOf(flag);
+  const text = at >= 0 ? process.argv[at + 1] : process.env[variable];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${flag} / ${variable} must be a positive number, not "${text}".`);
+  return value;
+}
+
+const percentile = (sorted: number[], q: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+/** 50 records of 100 kB, readable by the provider. */
+async function buildScene(stack: GatewayStack) {
+  const chain = stack.contracts;
+  const patient = hardhatAccount(PATIENT).address;
+  const provider = hardhatAccount(PROVIDER).address;
+  await chain.registerProvider(PROVIDER, "Bench clinic");
+  await chain.grantConsent(PATIENT, provider, {
+    categories: 1n << BigInt(LAB_RESULTS),
+    actions: READ,
+    purposes: TREATMENT,
+  });
+  const patientClient = new GatewayClient(stack.url, chain.account(PATIENT));
+  await patientClient.signIn();
+  const patientKey = newKeyPair();
+  const providerKey = newKeyPair();
+  const records: StoredRecord[] = [];
+  for (let i = 0; i < RECORDS; i++) {
+    const record = await storeRecord({
+      chain,
+      uploader: patientClient,
+      authorIndex: PATIENT,
+      patient,
+      patientKey,
+      category: LAB_RESULTS,
+      label: `bench record ${i}`,
+      size: RECORD_BYTES,
+    });
+    const key = await putWrappedKey(patientClient, record, provider, providerKey.publicKey);
+    if (key.status !== 201) throw new Error(`provider key for record ${i}: ${key.describe()}`);
+    records.push(record);
+  }
+  return { patient, records };
+}
+
+interface LoadResult {
+  latencies: number[];
+  errors: number;
+  statuses: Map<number, number>;
+  seconds: number;
+}
+
+/** `clients` loops of consent-checked reads until `seconds` have passed. */
+async function runLoad(clients: GatewayClient[], records: StoredRecord[], seconds: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    clients.map(async (client) => {
+      while (performance.now() < deadline) {
+        const record = records[next++ % records.length];
+        const begin = performance.now();
+        try {
+          const response = await client.get(recordPath(record.patient, record.recordId, "treatment"));
+          latencies.push(performance.now() - begin);
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          if (response.status !== 200 || response.bytes.length !== record.ciphertext.length) errors++;
+        } catch {
+          latencies.push(performance.now() - begin);
+          errors++;
+        }
+      }
+    }),
+  );
+  return { latencies, errors, statuses, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Node-side reference for the 10 MB goal: encryptRecord and decryptRecord (WebCrypto AES-256-GCM) in this process. */
+async function nodeCryptoTimings() {
+  const random = seededRandom(0x10ad);
+  const bytes = new Uint8Array(LARGE_FILE_BYTES);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
+  const encryptMs: number[] = [];
+  const decryptMs: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    let begin = performance.now();
+    const encrypted = await encryptRecord({ bytes, name: "scan.pdf", type: "application/pdf" });
+    encryptMs.push(performance.now() - begin);
+    begin = performance.now();
+    await decryptRecord(encrypted.ciphertext, encrypted.recordKey);
+    decryptMs.push(performance.now() - begin);
+  }
+  return { encryptMs: median(encryptMs), decryptMs: median(decryptMs) };
+}
+
+/**
+ * TODO(browser crypto): time encrypt and decrypt of a 10 MB file in headless Chromium against the production build.
+ * The portal marks them with performance.measure entries named "medconsent:encrypt" and "medconsent:decrypt"; this
+ * function should open the patient's upload page with the test wallet (test/e2e/testWallet.ts), upload a 10 MB file,
+ * open it as the provider, and read both measures with `performance.getEntriesByName(...)`. Until then the Node-side
+ * timings of the same vault code are printed as a reference.
+ */
+async function browserCryptoTimings(): Promise<{ encryptMs: number; decryptMs: number } | undefined> {
+  return undefined;
+}
+
+async function main() {
+  const clientCount = Math.floor(option("--clients", "BENCH_CLIENTS", 16));
+  const seconds = option("--seconds", "BENCH_SECONDS", 10);
+  const warmupSeconds = option("--warmup", "BENCH_WARMUP_SECONDS", 2);
+
+  let stack: GatewayStack | undefined;
+  const onSignal = () => void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    console.log(`Starting the stack: hardhat node, deploy, next build (${DIST_DIR}), next start…`);
+    const stackStarted = performance.now();
+    stack = await startGatewayStack({
+      distDir: DIST_DIR,
+      serverEnv: { GATEWAY_MAX_BLOB_BYTES: String(25 * 1024 * 1024) },
+    });
+    const stackSeconds = (performance.now() - stackStarted) / 1000;
+    console.log(
+      `Gateway on ${stack.url} (${stack.backend} backend), chain on ${stack.chain.url}. Storing ${RECORDS} records…`,
+    );
+    const sceneStarted = performance.now();
+    const { records } = await buildScene(stack);
+    const sceneSeconds = (performance.now() - sceneStarted) / 1000;
+
+    const clients = Array.from(
+      { length: clientCount },
+      () => new GatewayClient(stack!.url, stack!.contracts.account(PROVIDER)),
+    );
+    for (const client of clients) await client.signIn();
+    const warmup = await runLoad(clients, records, warmupSeconds);
+    console.log(`Warm-up: ${warmup.latencies.length} reads in ${warmup.seconds.toFixed(1)} s (not counted).`);
+    const load = await runLoad(clients, records, seconds);
+
+    const sorted = [...load.latencies].sort((a, b) => a - b);
+    const readsPerSecond = (load.latencies.length - load.errors) / load.seconds;
+    const p99 = percentile(sorted, 0.99);
+    console.log(
+      `\n${clientCount} concurrent clients (one provider session each), ${load.seconds.toFixed(1)} s, ` +
+        `${RECORDS} records of ${RECORD_BYTES / 1000} kB read round-robin with ?purpose=treatment. Stack started in ` +
+        `${stackSeconds.toFixed(0)} s, records stored in ${sceneSeconds.toFixed(1)} s. ${cpus().length} CPUs, load ` +
+        `average ${loadavg()[0].toFixed(2)}; the load generator shares the machine with the server and the node.\n`,
+    );
+    printTable([
+      {
+        reads: String(load.latencies.length - load.errors),
+        "reads/s": readsPerSecond.toFixed(0),
+        p50: ms(percentile(sorted, 0.5)),
+        p99: ms(p99),
+        max: ms(sorted[sorted.length - 1] ?? NaN),
+        errors: String(load.errors),
+      },
+    ]);
+    if (load.errors > 0) {
+      console.log(`Statuses: ${[...load.statuses].map(([status, n]) => `${n} × ${status}`).join(", ")}`);
+    }
+
+    console.log("\nGoals:");
+    const browser = await browserCryptoTimings();
+    const node = await nodeCryptoTimings();
+    printTable([
+      {
+        measure: "consent-checked reads per second",
+        result: readsPerSecond.toFixed(0),
+        goal: `≥ ${GOAL_READS_PER_SECOND}`,
+        verdict: readsPerSecond >= GOAL_READS_PER_SECOND ? "PASS" : "MISS",
+      },
+      {
+        measure: "p99 read latency",
+        result: ms(p99),
+        goal: `< ${GOAL_P99_MS} ms`,
+        verdict: p99 < GOAL_P99_MS ? "PASS" : "MISS",
+      },
+      {
+        measure: "10 MB encrypt in the browser",
+        result: browser ? ms(browser.encryptMs) : "not measured yet (TODO)",
+        goal: `< ${GOAL_CRYPTO_MS} ms`,
+        verdict: browser ? (browser.encryptMs < GOAL_CRYPTO_MS ? "PASS" : "MISS") : "",
+      },
+      {
+        measure: "10 MB decrypt in the browser",
+        result: browser ? ms(browser.decryptMs) : "not measured yet (TODO)",
+        goal: `< ${GOAL_CRYPTO_MS} ms`,
+        verdict: browser ? (browser.decryptMs < GOAL_CRYPTO_MS ? "PASS" : "MISS") : "",
+      },
+      {
+        measure: "  reference: 10 MB encryptRecord in Node (median of 3)",
+        result: ms(node.encryptMs),
+        goal: "",
+        verdict: "",
+      },
+      {
+        measure: "  reference: 10 MB decryptRecord in Node (median of 3)",
+        result: ms(node.decryptMs),
+        goal: "",
+        verdict: "",
+      },
+    ]);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await stack?.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
