@@ -9,6 +9,7 @@ import { hardhatAccount } from "../../scripts/lib/localNode";
 import { expectError } from "./expectations";
 import { GatewayClient, type GatewayResponse } from "../../scripts/lib/gatewayHttpClient";
 import { startGatewayStack, type GatewayStack } from "./gatewayStack";
+import { AUTH_CEILING_FACTOR } from "../../app/_server/gateway/context";
 import {
   blobPath,
   keyPath,
@@ -134,6 +135,40 @@ describe("Gateway: rate limits, cross-origin requests and an unreachable chain",
         expectRateLimited(refused!);
         // A record read is refused the same way, with nothing of the record.
         expectRateLimited(await c.get(recordPath(patient, readBefore.recordId, "treatment")));
+      } finally {
+        await limited.stop();
+      }
+    });
+
+    it("caps sign-in traffic from all addresses together, so claimed X-Forwarded-For addresses gain little", async () => {
+      const limited = await startLimited();
+      try {
+        const c = new GatewayClient(limited.url);
+        const ceiling = AUTH_RATE_LIMIT * AUTH_CEILING_FACTOR;
+        for (let i = 0; i < ceiling; i++) {
+          const response = await c.get("/api/auth/nonce", { "x-forwarded-for": `203.0.113.${i + 1}` });
+          expect(response.status, `request ${i + 1}: ${response.describe()}`).to.equal(200);
+        }
+        expectRateLimited(await c.get("/api/auth/nonce", { "x-forwarded-for": "198.51.100.250" }));
+      } finally {
+        await limited.stop();
+      }
+    });
+
+    it("behind a trusted proxy, limits the address the proxy appended, whatever the client claimed before it", async () => {
+      const limited = await stack.startServer({
+        GATEWAY_AUTH_RATE_LIMIT: String(AUTH_RATE_LIMIT),
+        GATEWAY_TRUSTED_PROXY_HOPS: "1",
+      });
+      try {
+        const c = new GatewayClient(limited.url);
+        for (let i = 0; i < AUTH_RATE_LIMIT; i++) {
+          const response = await c.get("/api/auth/nonce", { "x-forwarded-for": `203.0.113.${i + 1}, 192.0.2.7` });
+          expect(response.status, `request ${i + 1}: ${response.describe()}`).to.equal(200);
+        }
+        expectRateLimited(await c.get("/api/auth/nonce", { "x-forwarded-for": "203.0.113.99, 192.0.2.7" }));
+        const other = await c.get("/api/auth/nonce", { "x-forwarded-for": "203.0.113.1, 192.0.2.8" });
+        expect(other.status, other.describe()).to.equal(200);
       } finally {
         await limited.stop();
       }

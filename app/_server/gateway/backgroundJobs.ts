@@ -1,0 +1,34 @@
+// The gateway's timer: every ANCHOR_INTERVAL_SECONDS it anchors the pending disclosures and sweeps the wrapped keys
+// of readers who lost access. Started by the first gateway request; errors are logged and never end the process.
+import type { Gateway } from "./context";
+import { anchorPendingDisclosures } from "./disclosureAnchor";
+import { sweepRevokedKeys } from "./keySweep";
+
+const store = globalThis as typeof globalThis & { __medconsentGatewayTimer?: ReturnType<typeof setInterval> };
+
+export function startBackgroundJobs(gateway: Gateway): void {
+  if (store.__medconsentGatewayTimer !== undefined || gateway.config.anchorIntervalSeconds === 0) return;
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const batch = await anchorPendingDisclosures(gateway);
+      if (batch !== null)
+        console.log(`gateway: anchored disclosures ${batch.fromSeq}-${batch.toSeq} in ${batch.txHash}`);
+    } catch (error) {
+      console.error("gateway: anchoring failed:", error instanceof Error ? error.message : error);
+    }
+    try {
+      const deleted = await sweepRevokedKeys(gateway);
+      if (deleted > 0) console.log(`gateway: deleted ${deleted} wrapped keys of readers who lost access`);
+    } catch (error) {
+      console.error("gateway: key sweep failed:", error instanceof Error ? error.message : error);
+    } finally {
+      running = false;
+    }
+  };
+  store.__medconsentGatewayTimer = setInterval(() => void tick(), gateway.config.anchorIntervalSeconds * 1000);
+  // The timer alone never keeps the process alive.
+  store.__medconsentGatewayTimer.unref();
+}

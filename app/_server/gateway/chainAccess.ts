@@ -1,0 +1,178 @@
+// Every chain read the gateway makes. An RPC failure becomes 503 chain_unavailable (fail closed); a revert the caller
+// can act on (RecordNotFound, checkAccess's reasons) is decoded. Record metadata other than supersededBy never
+// changes, so (contentHash, category, author) is cached per record; consent (hasAccess) is never cached.
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  decodeErrorResult,
+  encodeFunctionData,
+  isHex,
+  type Abi,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { abis } from "../../_contracts/deployedContracts";
+import { explainError } from "../../_lib/accessErrors";
+import { READ } from "../../_lib/consentCodes";
+import type { MedConsentAddresses } from "../../_lib/consentClient";
+import { chainUnavailable } from "./errors";
+
+export interface RecordMeta {
+  contentHash: Hex;
+  category: number;
+  author: Address;
+}
+
+export interface AccessRefusal {
+  /** The custom error checkAccess reverted with, e.g. "AccessNoConsent". */
+  reason: string;
+  /** The same in plain words. */
+  message: string;
+}
+
+/** A small LRU: Map keeps insertion order, so re-inserting on a hit moves the entry to the young end. */
+class LruCache<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly capacity: number) {}
+  get(key: K): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+  set(key: K, value: V) {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
+  }
+}
+
+/** The revert data somewhere in an RPC error's cause chain, if the call reverted. */
+function revertDataOf(error: unknown): Hex | undefined {
+  let found: Hex | undefined;
+  const pick = (value: unknown): Hex | undefined => {
+    if (typeof value === "string" && isHex(value) && value.length >= 10) return value;
+    if (typeof value === "object" && value !== null && "data" in value) return pick((value as { data: unknown }).data);
+    return undefined;
+  };
+  if (error instanceof BaseError) {
+    error.walk((e) => {
+      if (e instanceof ContractFunctionRevertedError && e.raw !== undefined) found ??= e.raw;
+      found ??= pick((e as { data?: unknown }).data);
+      return found !== undefined;
+    });
+  }
+  return found;
+}
+
+function decodeRevert(error: unknown, abi: Abi): { errorName: string; args: readonly unknown[] } | undefined {
+  const data = revertDataOf(error);
+  if (data === undefined) return undefined;
+  try {
+    const decoded = decodeErrorResult({ abi, data });
+    return { errorName: decoded.errorName, args: decoded.args ?? [] };
+  } catch {
+    return undefined;
+  }
+}
+
+export function createChainAccess(publicClient: PublicClient, addresses: MedConsentAddresses) {
+  const consentRegistry = { address: addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
+  const recordRegistry = { address: addresses.recordRegistry, abi: abis.RecordRegistry } as const;
+  const providerRegistry = { address: addresses.providerRegistry, abi: abis.ProviderRegistry } as const;
+  const records = new LruCache<string, RecordMeta>(50_000);
+
+  /** Runs one read; any failure that is not an expected revert means the chain could not answer. */
+  async function read<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      console.error("gateway: chain read failed:", error instanceof BaseError ? error.shortMessage : error);
+      throw chainUnavailable();
+    }
+  }
+
+  return {
+    /** The record's immutable metadata, or undefined when the patient has no record with that id. */
+    async record(patient: Address, recordId: bigint): Promise<RecordMeta | undefined> {
+      if (recordId === 0n) return undefined;
+      const key = `${patient}:${recordId}`;
+      const cached = records.get(key);
+      if (cached !== undefined) return cached;
+      let result: readonly [Hex, number, Address, number, bigint];
+      try {
+        result = await publicClient.readContract({
+          ...recordRegistry,
+          functionName: "getRecord",
+          args: [patient, recordId],
+        });
+      } catch (error) {
+        if (decodeRevert(error, abis.RecordRegistry)?.errorName === "RecordNotFound") return undefined;
+        console.error("gateway: getRecord failed:", error instanceof BaseError ? error.shortMessage : error);
+        throw chainUnavailable();
+      }
+      const meta = { contentHash: result[0], category: result[1], author: result[2] };
+      records.set(key, meta);
+      return meta;
+    },
+
+    /** hasAccess at the latest block: the one chain call on the read path. */
+    hasAccess(patient: Address, grantee: Address, categories: bigint, action: number, purpose: number) {
+      return read(() =>
+        publicClient.readContract({
+          ...consentRegistry,
+          functionName: "hasAccess",
+          args: [patient, grantee, categories, action, purpose],
+        }),
+      );
+    },
+
+    /** checkAccess: undefined when allowed, else the reason it reverted with, in a name and in plain words. */
+    async explainAccess(
+      patient: Address,
+      grantee: Address,
+      categories: bigint,
+      action: number,
+      purpose: number,
+    ): Promise<AccessRefusal | undefined> {
+      const data = encodeFunctionData({
+        abi: abis.ConsentRegistry,
+        functionName: "checkAccess",
+        args: [patient, grantee, categories, action, purpose],
+      });
+      try {
+        await publicClient.call({ to: consentRegistry.address, data });
+        return undefined;
+      } catch (error) {
+        const revert = decodeRevert(error, abis.ConsentRegistry);
+        if (revert === undefined) {
+          console.error("gateway: checkAccess failed:", error instanceof BaseError ? error.shortMessage : error);
+          throw chainUnavailable();
+        }
+        return { reason: revert.errorName, message: explainError(revert.errorName, revert.args) };
+      }
+    },
+
+    /** Whether `grantee` is an active provider whose live consent covers `categories` with every action given. */
+    coversActions(patient: Address, grantee: Address, categories: bigint, actions: number = READ) {
+      return read(() =>
+        publicClient.readContract({
+          ...consentRegistry,
+          functionName: "coversActions",
+          args: [patient, grantee, categories, actions],
+        }),
+      );
+    },
+
+    isActiveProvider(provider: Address) {
+      return read(() =>
+        publicClient.readContract({ ...providerRegistry, functionName: "isActiveProvider", args: [provider] }),
+      );
+    },
+  };
+}
+
+export type ChainAccess = ReturnType<typeof createChainAccess>;

@@ -1,0 +1,73 @@
+// The gateway's long-lived parts, created once per server process on first use and kept on globalThis, so a dev-mode
+// hot reload reuses them (PGlite must not open its data folder twice).
+import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
+import { RateLimiter } from "../relay";
+import { openBlobStore, type BlobStore } from "./blobStore";
+import { createChainAccess, type ChainAccess } from "./chainAccess";
+import { readGatewayConfig, type GatewayConfig } from "./config";
+import { openDb, type Db } from "./db";
+import { alignWithChain } from "./disclosureAnchor";
+import { migrate } from "./migrations";
+
+export interface Gateway {
+  config: GatewayConfig;
+  db: Db;
+  blobs: BlobStore;
+  /** Access decisions: a short timeout and no retries, so a slow node means 503, not a hung request. */
+  publicClient: PublicClient;
+  chain: ChainAccess;
+  /** Sends DisclosureLog.anchor; undefined without an anchoring account. */
+  walletClient?: WalletClient;
+  /** Per IP and per session on the record, blob and disclosure routes. */
+  limiter: RateLimiter;
+  /** Per IP on /api/auth/*. */
+  authLimiter: RateLimiter;
+  /** All clients together on /api/auth/*: a ceiling no spoofed address can get around. */
+  authCeiling: RateLimiter;
+}
+
+const RATE_WINDOW_MS = 60_000;
+/** The sign-in ceiling for all clients together, in multiples of the per-IP limit. */
+export const AUTH_CEILING_FACTOR = 20;
+
+async function createGateway(): Promise<Gateway> {
+  const config = readGatewayConfig();
+  const db = await openDb(config);
+  await migrate(db);
+  const publicClient = createPublicClient({
+    chain: config.chain,
+    transport: http(config.rpcUrl, { timeout: config.rpcTimeoutMs, retryCount: 0 }),
+  }) as PublicClient;
+  const walletClient =
+    config.anchorAccount === undefined
+      ? undefined
+      : createWalletClient({ account: config.anchorAccount, chain: config.chain, transport: http(config.rpcUrl) });
+  const gateway: Gateway = {
+    config,
+    db,
+    blobs: openBlobStore(config.blobStore, config.blobCacheBytes),
+    publicClient,
+    chain: createChainAccess(publicClient, config.addresses),
+    walletClient,
+    limiter: new RateLimiter(config.rateLimit, RATE_WINDOW_MS),
+    authLimiter: new RateLimiter(config.authRateLimit, RATE_WINDOW_MS),
+    authCeiling: new RateLimiter(config.authRateLimit * AUTH_CEILING_FACTOR, RATE_WINDOW_MS),
+  };
+  await alignWithChain(gateway);
+  return gateway;
+}
+
+const store = globalThis as typeof globalThis & { __medconsentGateway?: Promise<Gateway> };
+
+/** The process's gateway, created (config validated, database migrated) on the first call. */
+export function getGateway(): Promise<Gateway> {
+  if (store.__medconsentGateway === undefined) {
+    const created = createGateway();
+    store.__medconsentGateway = created;
+    // A failed start (bad configuration, database down) is retried on the next request, not cached forever.
+    created.catch(() => {
+      if (store.__medconsentGateway === created) store.__medconsentGateway = undefined;
+    });
+  }
+  return store.__medconsentGateway;
+}

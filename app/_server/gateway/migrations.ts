@@ -1,0 +1,95 @@
+// The gateway's schema as numbered SQL migrations, applied in order once per database and recorded in
+// schema_migrations. The same SQL runs on PGlite and Postgres. Never edit a released migration: add the next one.
+import type { Db } from "./db";
+
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: "vault gateway",
+    sql: `
+      CREATE TABLE siwe_nonces (
+        nonce text PRIMARY KEY,
+        client_hash bytea NOT NULL,          -- sha256 of the medconsent_siwe cookie it was issued to
+        expires_at bigint NOT NULL,          -- unix milliseconds
+        used_at bigint                       -- set before the signature check: single use
+      );
+      CREATE INDEX siwe_nonces_expires_at ON siwe_nonces (expires_at);
+
+      CREATE TABLE sessions (
+        token_hash bytea PRIMARY KEY,        -- sha256 of the medconsent_session cookie; the token itself is never stored
+        address text NOT NULL,               -- checksummed
+        chain_id integer NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL           -- unix milliseconds
+      );
+      CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+      CREATE TABLE wrapped_keys (
+        patient text NOT NULL,
+        record_id numeric(20, 0) NOT NULL,
+        recipient text NOT NULL,
+        wrapped_key bytea NOT NULL,
+        category smallint NOT NULL,          -- the record's category (immutable on chain), for revocation clean-up
+        stored_by text NOT NULL,
+        stored_at bigint NOT NULL,
+        PRIMARY KEY (patient, record_id, recipient)
+      );
+      CREATE INDEX wrapped_keys_recipient ON wrapped_keys (recipient, patient, category);
+
+      CREATE TABLE disclosure_batches (
+        root text PRIMARY KEY,
+        from_seq bigint NOT NULL,
+        to_seq bigint NOT NULL,
+        tx_hash text NOT NULL,
+        anchored_at bigint NOT NULL
+      );
+
+      CREATE TABLE disclosures (
+        seq bigserial PRIMARY KEY,
+        reader text NOT NULL,
+        patient text NOT NULL,
+        record_id numeric(20, 0) NOT NULL,
+        purpose smallint NOT NULL,           -- one purpose bit
+        served_at bigint NOT NULL,           -- unix seconds
+        request_id uuid NOT NULL,
+        batch_root text REFERENCES disclosure_batches (root)
+      );
+      CREATE INDEX disclosures_patient ON disclosures (patient, seq);
+      CREATE INDEX disclosures_batch_root ON disclosures (batch_root, seq);
+    `,
+  },
+];
+
+// Any constant: keeps two gateway processes from migrating one Postgres at the same time.
+const MIGRATION_LOCK = 5_170_431;
+
+/** Applies the migrations not yet recorded in schema_migrations, in one transaction under an advisory lock. */
+export async function migrate(db: Db): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    await tx.query(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)",
+    );
+    const applied = new Set(
+      (await tx.query<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version)),
+    );
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of splitStatements(migration.sql)) await tx.query(statement);
+      await tx.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
+        migration.version,
+        migration.name,
+        Date.now(),
+      ]);
+    }
+  });
+}
+
+/** One statement at a time: parameterised query() runs a single statement on both drivers. */
+function splitStatements(sql: string): string[] {
+  return sql
+    .replace(/--[^\n]*/g, "")
+    .split(";")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}

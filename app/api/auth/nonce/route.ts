@@ -1,0 +1,14 @@
+// GET /api/auth/nonce: a single-use Sign-In with Ethereum nonce, bound to this browser (medconsent_siwe cookie).
+import { startSignIn } from "../../../_server/gateway/auth";
+import { handleGateway } from "../../../_server/gateway/http";
+import { jsonWithCookies } from "../../../_server/gateway/responses";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function GET(request: Request) {
+  return handleGateway(request, "auth", async ({ gateway }) => {
+    const { body, cookies } = await startSignIn(gateway, request);
+    return jsonWithCookies(200, body, cookies);
+  });
+}

@@ -1,0 +1,10 @@
+// GET /api/auth/session: who is signed in (401 not_signed_in when nobody).
+import { currentSession } from "../../../_server/gateway/auth";
+import { handleGateway, json } from "../../../_server/gateway/http";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function GET(request: Request) {
+  return handleGateway(request, "auth", async ({ gateway }) => json(200, await currentSession(gateway, request)));
+}

@@ -1,0 +1,15 @@
+// POST /api/auth/verify: { message, signature } of a SIWE message → a session cookie (medconsent_session).
+import { finishSignIn } from "../../../_server/gateway/auth";
+import { readJsonBody } from "../../../_server/gateway/body";
+import { handleGateway } from "../../../_server/gateway/http";
+import { jsonWithCookies } from "../../../_server/gateway/responses";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function POST(request: Request) {
+  return handleGateway(request, "auth", async ({ gateway }) => {
+    const { body, cookies } = await finishSignIn(gateway, request, await readJsonBody(request));
+    return jsonWithCookies(200, body, cookies);
+  });
+}

@@ -1,0 +1,26 @@
+// PUT /api/blobs/{cid}?patient=0x…&category=<0-63>&purpose=<slug>: stores an encrypted record file (201 new, 200
+// already stored). The body is the ciphertext; its SHA-256 must be the CID's hash.
+import { TREATMENT } from "../../../_lib/consentCodes";
+import { uploadBlob } from "../../../_server/gateway/blobUpload";
+import { handleGateway, json } from "../../../_server/gateway/http";
+import { parseAddress, parseCategory, parseCid, parsePurpose } from "../../../_server/gateway/ids";
+import { requireSession } from "../../../_server/gateway/sessions";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function PUT(request: Request, { params }: { params: Promise<{ cid: string }> }) {
+  return handleGateway(request, "api", async ({ gateway }) => {
+    const session = await requireSession(gateway.db, request);
+    const query = new URL(request.url).searchParams;
+    const upload = {
+      cid: parseCid((await params).cid),
+      uploader: session.address,
+      patient: parseAddress(query.get("patient"), "patient"),
+      category: parseCategory(query.get("category")),
+      purpose: parsePurpose(query.get("purpose"), TREATMENT),
+    };
+    const { created, body } = await uploadBlob(gateway, upload, request);
+    return json(created ? 201 : 200, body);
+  });
+}

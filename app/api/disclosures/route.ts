@@ -1,0 +1,20 @@
+// GET /api/disclosures?patient=0x…[&before=<seq>&limit=<n>]: who read the patient's records (patient only), newest
+// first, each with its Merkle proof once anchored on chain.
+import { handleGateway, json } from "../../_server/gateway/http";
+import { forbidden } from "../../_server/gateway/errors";
+import { listDisclosures } from "../../_server/gateway/disclosures";
+import { parseAddress, parseListWindow } from "../../_server/gateway/ids";
+import { requireSession } from "../../_server/gateway/sessions";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function GET(request: Request) {
+  return handleGateway(request, "api", async ({ gateway }) => {
+    const session = await requireSession(gateway.db, request);
+    const query = new URL(request.url).searchParams;
+    const patient = parseAddress(query.get("patient"), "patient");
+    if (session.address !== patient) throw forbidden("Only the patient can see who read their records.");
+    return json(200, { entries: await listDisclosures(gateway.db, patient, parseListWindow(query)) });
+  });
+}

@@ -1,0 +1,25 @@
+// GET /api/records/{patient}/{recordId}?purpose=<slug>: the record's ciphertext and the reader's wrapped key, when
+// the chain says the reader may read it now. Every read is logged (X-Disclosure-Seq) before it is served.
+import { handleGateway } from "../../../../_server/gateway/http";
+import { parseAddress, parsePurpose, parseRecordId } from "../../../../_server/gateway/ids";
+import { readRecord } from "../../../../_server/gateway/recordAccess";
+import { requireSession } from "../../../../_server/gateway/sessions";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function GET(request: Request, { params }: { params: Promise<{ patient: string; recordId: string }> }) {
+  return handleGateway(request, "api", async ({ gateway, requestId }) => {
+    const session = await requireSession(gateway.db, request);
+    const { patient, recordId } = await params;
+    const purpose = new URL(request.url).searchParams.get("purpose");
+    const served = await readRecord(gateway, {
+      reader: session.address,
+      patient: parseAddress(patient, "patient"),
+      recordId: parseRecordId(recordId),
+      purpose: purpose === null ? undefined : parsePurpose(purpose),
+      requestId,
+    });
+    return new Response(served.ciphertext as Uint8Array<ArrayBuffer>, { status: 200, headers: served.headers });
+  });
+}

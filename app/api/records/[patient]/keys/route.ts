@@ -1,0 +1,16 @@
+// GET /api/records/{patient}/keys: the patient's own wrapped record keys (patient only), for re-wrapping after a grant.
+import { handleGateway, json } from "../../../../_server/gateway/http";
+import { parseAddress } from "../../../../_server/gateway/ids";
+import { ownKeys } from "../../../../_server/gateway/recordAccess";
+import { requireSession } from "../../../../_server/gateway/sessions";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function GET(request: Request, { params }: { params: Promise<{ patient: string }> }) {
+  return handleGateway(request, "api", async ({ gateway }) => {
+    const session = await requireSession(gateway.db, request);
+    const patient = parseAddress((await params).patient, "patient");
+    return json(200, await ownKeys(gateway, session.address, patient));
+  });
+}
