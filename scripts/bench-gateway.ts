@@ -1,10 +1,11 @@
 // Gateway benchmark (`npm run bench:gateway`): consent-checked reads of 100 kB encrypted records by concurrent clients
 // against the production server (`next build` into .next-bench-gateway, `next start`) and a local hardhat node. One
 // patient, one provider with a READ consent, 50 records encrypted with the vault, uploaded, registered and wrapped for
-// the provider; then C clients (default 16) read them in a loop for a fixed time (default 10 s) after a warm-up.
+// the provider; then at each concurrency level (default 4, 8 and 16 clients) the clients read them in a loop for a
+// fixed time (default 10 s) after a warm-up.
 // Every read is a full gateway read: session lookup, hasAccess on the chain, wrapped key, blob, disclosure insert.
 //
-// Options (flag or environment): --clients N (BENCH_CLIENTS), --seconds S (BENCH_SECONDS), --warmup S
+// Options (flag or environment): --clients 4,8,16 (BENCH_CLIENTS), --seconds S (BENCH_SECONDS), --warmup S
 // (BENCH_WARMUP_SECONDS). GATEWAY_TEST_REUSE_BUILD=1 reuses an existing build; GATEWAY_TEST_BACKEND picks the storage
 // backend as in the gateway suites (default: PGlite + blob folder). --part browser|server (BENCH_PART) runs only the
 // 10 MB encrypt/decrypt in Chromium (its own portal stack, built into .next-bench) or only the reads; default both.
@@ -39,6 +40,19 @@ function option(flag: string, variable: string, fallback: number): number {
   if (!Number.isFinite(value) || value <= 0)
     throw new Error(`${flag} / ${variable} must be a positive number, not "${text}".`);
   return value;
+}
+
+/** --clients 4,8,16 (BENCH_CLIENTS): the concurrency levels to measure, one after another. */
+function clientLevels(): number[] {
+  const at = process.argv.indexOf("--clients");
+  const text = at >= 0 ? process.argv[at + 1] : (process.env.BENCH_CLIENTS ?? "4,8,16");
+  const levels = text.split(",").map((part) => Number(part.trim()));
+  if (levels.length === 0 || levels.some((level) => !Number.isSafeInteger(level) || level <= 0)) {
+    throw new Error(
+      `--clients / BENCH_CLIENTS must be whole numbers separated by commas, such as 4,8,16, not "${text}".`,
+    );
+  }
+  return levels;
 }
 
 const percentile = (sorted: number[], q: number) =>
@@ -195,7 +209,7 @@ function benchPart(): BenchPart {
 }
 
 async function main() {
-  const clientCount = Math.floor(option("--clients", "BENCH_CLIENTS", 16));
+  const clientCounts = clientLevels();
   const seconds = option("--seconds", "BENCH_SECONDS", 10);
   const warmupSeconds = option("--warmup", "BENCH_WARMUP_SECONDS", 2);
   const part = benchPart();
@@ -222,49 +236,67 @@ async function main() {
     const { records } = await buildScene(stack);
     const sceneSeconds = (performance.now() - sceneStarted) / 1000;
 
-    const clients = Array.from(
-      { length: clientCount },
-      () => new GatewayClient(stack!.url, stack!.contracts.account(PROVIDER)),
-    );
-    for (const client of clients) await client.signIn();
-    const warmup = await runLoad(clients, records, warmupSeconds);
-    console.log(`Warm-up: ${warmup.latencies.length} reads in ${warmup.seconds.toFixed(1)} s (not counted).`);
-    const load = await runLoad(clients, records, seconds);
-
-    const sorted = [...load.latencies].sort((a, b) => a - b);
-    const readsPerSecond = (load.latencies.length - load.errors) / load.seconds;
-    const p99 = percentile(sorted, 0.99);
+    // A sweep of concurrency levels: throughput grows with clients until the two cores saturate, and from then on
+    // extra clients only queue (latency ≈ clients / throughput), so one level alone would hide the trade-off.
+    const rows: { clients: number; readsPerSecond: number; p50: number; p99: number; max: number; errors: number }[] =
+      [];
+    for (const clientCount of clientCounts) {
+      const clients = Array.from(
+        { length: clientCount },
+        () => new GatewayClient(stack!.url, stack!.contracts.account(PROVIDER)),
+      );
+      for (const client of clients) await client.signIn();
+      await runLoad(clients, records, warmupSeconds);
+      const load = await runLoad(clients, records, seconds);
+      const sorted = [...load.latencies].sort((a, b) => a - b);
+      rows.push({
+        clients: clientCount,
+        readsPerSecond: (load.latencies.length - load.errors) / load.seconds,
+        p50: percentile(sorted, 0.5),
+        p99: percentile(sorted, 0.99),
+        max: sorted[sorted.length - 1] ?? NaN,
+        errors: load.errors,
+      });
+      if (load.errors > 0) {
+        console.log(`Statuses: ${[...load.statuses].map(([status, n]) => `${n} × ${status}`).join(", ")}`);
+      }
+    }
     console.log(
-      `\n${clientCount} concurrent clients (one provider session each), ${load.seconds.toFixed(1)} s, ` +
+      `\n${seconds} s per level after a ${warmupSeconds} s warm-up, each client its own provider session; ` +
         `${RECORDS} records of ${RECORD_BYTES / 1000} kB read round-robin with ?purpose=treatment. Stack started in ` +
         `${stackSeconds.toFixed(0)} s, records stored in ${sceneSeconds.toFixed(1)} s. ${cpus().length} CPUs, load ` +
         `average ${loadavg()[0].toFixed(2)}; the load generator shares the machine with the server and the node.\n`,
     );
-    printTable([
-      {
-        reads: String(load.latencies.length - load.errors),
-        "reads/s": readsPerSecond.toFixed(0),
-        p50: ms(percentile(sorted, 0.5)),
-        p99: ms(p99),
-        max: ms(sorted[sorted.length - 1] ?? NaN),
-        errors: String(load.errors),
-      },
-    ]);
-    if (load.errors > 0) {
-      console.log(`Statuses: ${[...load.statuses].map(([status, n]) => `${n} × ${status}`).join(", ")}`);
-    }
+    printTable(
+      rows.map((row) => ({
+        clients: String(row.clients),
+        "reads/s": row.readsPerSecond.toFixed(0),
+        p50: ms(row.p50),
+        p99: ms(row.p99),
+        max: ms(row.max),
+        errors: String(row.errors),
+      })),
+    );
+    // The goals are judged at the busiest level that keeps p99 under its goal (else the lowest level).
+    const withinLatency = rows.filter((row) => row.p99 < GOAL_P99_MS);
+    const judged =
+      withinLatency.length > 0
+        ? withinLatency.reduce((best, row) => (row.readsPerSecond > best.readsPerSecond ? row : best))
+        : rows[0];
+    const readsPerSecond = judged.readsPerSecond;
+    const p99 = judged.p99;
 
     console.log("\nGoals:");
     const node = await nodeCryptoTimings();
     printTable([
       {
-        measure: "consent-checked reads per second",
+        measure: `consent-checked reads per second (${judged.clients} clients)`,
         result: readsPerSecond.toFixed(0),
         goal: `≥ ${GOAL_READS_PER_SECOND}`,
         verdict: readsPerSecond >= GOAL_READS_PER_SECOND ? "PASS" : "MISS",
       },
       {
-        measure: "p99 read latency",
+        measure: `p99 read latency (${judged.clients} clients)`,
         result: ms(p99),
         goal: `< ${GOAL_P99_MS} ms`,
         verdict: p99 < GOAL_P99_MS ? "PASS" : "MISS",

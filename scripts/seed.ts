@@ -20,8 +20,8 @@ import { printTable } from "./lib/table";
 const LOCAL_CHAIN_ID = 31337;
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 const DAY = 24 * 3600;
-/** Hardhat account #11 (0x71bE63f3384f5fb98995898A86B02Fb2426c5788) runs the local gateway and anchors its disclosures. */
-const LOCAL_GATEWAY_INDEX = 11;
+/** Hardhat account #19 (0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199) runs the local gateway and anchors its disclosures. */
+const LOCAL_GATEWAY_INDEX = 19;
 /** Demo ciphertexts go here, so `record:verify` has files to check. */
 export const DEMO_FILES_DIR = path.join("cache", "demo-records");
 

@@ -1,5 +1,5 @@
 // The stack the gateway suites run against: a real `hardhat node` (own port) with the contracts deployed by the testnet
-// command, the gateway account (#11) holding GATEWAY_ROLE, and the portal's production build (`next build` into
+// command, the gateway account (#19) holding GATEWAY_ROLE, and the portal's production build (`next build` into
 // .next-gateway, once per process) served by `next start` on loopback. The storage backend is chosen by
 // GATEWAY_TEST_BACKEND: "default" (PGlite + blob folder), "postgres" (a throwaway Debian PostgreSQL), "s3" (s3rver in
 // this process) or "postgres+s3".
@@ -26,7 +26,7 @@ import { MedConsentChain } from "./medConsentChain";
 
 const NEXT_BIN = path.join(PROJECT_ROOT, "node_modules", "next", "dist", "bin", "next");
 export const GATEWAY_DIST_DIR = ".next-gateway";
-export const GATEWAY_ACCOUNT_INDEX = 11;
+export const GATEWAY_ACCOUNT_INDEX = 19;
 /** The blob size limit the suites run with, small so the 413 tests stay fast. */
 export const TEST_MAX_BLOB_BYTES = 1024 * 1024;
 const DATABASE = "medconsent_test";

@@ -36,7 +36,7 @@ const research = hardhatAccount(5).address; // Heart Health Research Study
 const alice = hardhatAccount(6).address;
 const bob = hardhatAccount(7).address;
 const dave = hardhatAccount(9); // not in the seed: a new patient for watchConsents
-const localGateway = hardhatAccount(11).address; // the seed grants it GATEWAY_ROLE on the disclosure log
+const localGateway = hardhatAccount(19).address; // the seed grants it GATEWAY_ROLE on the disclosure log
 const newGateway = hardhatAccount(10).address;
 
 const DAY = 24 * 3600;

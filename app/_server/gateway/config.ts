@@ -6,8 +6,8 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { appConfig } from "../../_lib/appConfig";
 import type { MedConsentAddresses } from "../../_lib/consentClient";
 
-/** Hardhat test account #11: the gateway's anchoring account on the local chain (31337) only (the seed grants it GATEWAY_ROLE). */
-const LOCAL_GATEWAY_KEY: Hex = "0x701b615bbdfb9de65240bc28bd21bbc0d996645a3dd57e7b12bc2bdf6f192c82";
+/** Hardhat test account #19: the gateway's anchoring account on the local chain (31337) only (the seed grants it GATEWAY_ROLE). */
+const LOCAL_GATEWAY_KEY: Hex = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e";
 
 export type BlobStoreConfig =
   { kind: "folder"; dir: string } | { kind: "s3"; bucket: string; prefix: string; endpoint?: string; region: string };
