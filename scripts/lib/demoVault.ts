@@ -50,7 +50,11 @@ export function demoVault(options: {
     let pair = keyPairs.get(wallet.address);
     if (pair === undefined) {
       const { domain, types, message } = encryptionKeyTypedData(wallet.address as Address, chainId);
-      const signature = (await wallet.signTypedData(domain!, { EncryptionKey: [...types.EncryptionKey] }, message)) as Hex;
+      const signature = (await wallet.signTypedData(
+        domain!,
+        { EncryptionKey: [...types.EncryptionKey] },
+        message,
+      )) as Hex;
       pair = deriveEncryptionKeyPair(signature, wallet.address as Address);
       keyPairs.set(wallet.address, pair);
     }
