@@ -101,7 +101,7 @@ export function demoVault(options: {
       const recordId = await records.recordCount(patient.address);
       mkdirSync(filesDir, { recursive: true });
       writeFileSync(
-        path.join(filesDir, `${patient.address.slice(2, 8)}-${recordId}-${file.name}.bin`),
+        path.join(filesDir, `${patientName}-${recordId}-${CATEGORIES.find((c) => c.bit === file.category)!.key}.bin`),
         sealed.ciphertext,
       );
 
