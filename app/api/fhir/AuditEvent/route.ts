@@ -1,0 +1,14 @@
+// GET /api/fhir/AuditEvent?patient=0x…: the patient's disclosures and consent events as AuditEvents (patient only).
+import { fhirResponse, handleFhir } from "../../../_server/fhir/responses";
+import { searchAuditEvents } from "../../../_server/fhir/search";
+import { requireSession } from "../../../_server/gateway/sessions";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function GET(request: Request) {
+  return handleFhir(request, async ({ gateway }) => {
+    const session = await requireSession(gateway.db, request);
+    return fhirResponse(await searchAuditEvents(gateway, session, new URL(request.url).searchParams));
+  });
+}

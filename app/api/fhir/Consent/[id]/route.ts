@@ -1,0 +1,15 @@
+// GET /api/fhir/Consent/{id}: one Consent, under the same access rule as the search.
+import { fhirResponse, handleFhir } from "../../../../_server/fhir/responses";
+import { readConsent } from "../../../../_server/fhir/search";
+import { requireSession } from "../../../../_server/gateway/sessions";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
+  return handleFhir(request, async ({ gateway }) => {
+    const session = await requireSession(gateway.db, request);
+    const { id } = await params;
+    return fhirResponse(await readConsent(gateway, session, id));
+  });
+}
