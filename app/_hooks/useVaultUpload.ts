@@ -2,11 +2,14 @@
 // The patient's upload, step by step: encrypt in the browser → store the ciphertext with the gateway → register the
 // pointer on chain (addRecord) → store the patient's own wrapped key → wrap for every current reader of that category.
 // Each step reports in plain words, so a failure says which step stopped and what is already done.
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { parseEventLogs, type Address, type Hash } from "viem";
 import { usePublicClient, useWalletClient } from "wagmi";
 import { abis } from "../_contracts/deployedContracts";
 import { appConfig } from "../_lib/appConfig";
+import type { CategoryInfo } from "../_lib/consentCodes";
+import { isFhirResource, suggestCategory } from "../_lib/fhir/records";
+import { validateFhir, type FhirValidation } from "../_lib/fhir/validate";
 import { describeVaultFailure, gateway, GatewayError } from "../_lib/gatewayClient";
 import { encryptRecord, wrapRecordKey } from "../_lib/vault";
 import { useConsentClient } from "./useConsentClient";
@@ -167,4 +170,48 @@ function shareSummary(shared: string[], waiting: string[], refused: string[]): s
     parts.push(`${name} will be able to read new shares once they publish an encryption key.`);
   if (refused.length > 0) parts.push(`Not shared with ${refused.join("; ")}.`);
   return parts.join(" ");
+}
+
+/** What the portal learned from a picked JSON file before upload; everything stays in this browser. */
+export interface FhirInspection {
+  /** The category its FHIR resources suggest, if any maps. */
+  suggested?: CategoryInfo;
+  /** Undefined while the schema loads and checks (the first time takes a moment). */
+  validation?: FhirValidation;
+  /** The check itself could not run (e.g. the schema did not load): the upload goes ahead as a plain file. */
+  checkFailed?: boolean;
+}
+
+const isJsonFile = (file: File) =>
+  file.type.toLowerCase().includes("json") || file.name.toLowerCase().endsWith(".json");
+
+/**
+ * Reads a picked file and, when it is FHIR JSON (it has a resourceType), suggests its category at once and then
+ * validates it against the R4 schema, which loads only now. A newer pick replaces the answer for an older one.
+ */
+export function useFhirInspection() {
+  const [inspection, setInspection] = useState<FhirInspection>();
+  const latest = useRef(0);
+
+  async function inspect(file: File | undefined): Promise<CategoryInfo | undefined> {
+    const pick = ++latest.current;
+    setInspection(undefined);
+    if (!file || !isJsonFile(file)) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(await file.text());
+    } catch {
+      return undefined; // Not JSON after all: stored as a file like any other.
+    }
+    if (pick !== latest.current || !isFhirResource(json)) return undefined;
+    const suggested = suggestCategory(json);
+    setInspection({ suggested });
+    validateFhir(json).then(
+      (validation) => pick === latest.current && setInspection({ suggested, validation }),
+      () => pick === latest.current && setInspection({ suggested, checkFailed: true }),
+    );
+    return suggested;
+  }
+
+  return { inspection, inspect };
 }

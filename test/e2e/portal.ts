@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { ALICE_LIPID_PANEL, fileBytesOf } from "../../scripts/lib/demoRecords";
 import { hardhatAccount, rpc } from "../../scripts/lib/localNode";
 import { CHROMIUM_ARGS, CHROMIUM_PATH, assertChromium, startPortalStack, type PortalStack } from "./portalServer";
 import { installTestWallet, type TestWallet } from "./testWallet";
@@ -514,12 +515,8 @@ describe("Portal end to end", function () {
   // Erin (no demo data) and Riverside Laboratory: an encrypted record from upload to read, refusal and proof.
   describe("encrypted vault", function () {
     const LAB = "Riverside Laboratory";
-    const labReport = {
-      resourceType: "Observation",
-      status: "final",
-      code: { text: "LDL cholesterol" },
-      valueQuantity: { value: 96, unit: "mg/dL" },
-    };
+    /** The demo scene's lipid panel: a FHIR R4 Bundle of four laboratory Observations, LDL above its range. */
+    const lipidPanel = ALICE_LIPID_PANEL;
 
     it("upload → grant (keys re-wrapped) → provider reads → revoke → refused in plain words → read verified on chain", async function () {
       this.timeout(240_000);
@@ -531,7 +528,8 @@ describe("Portal end to end", function () {
       const keyPanel = lab.page.getByTestId("encryption-key");
       await keyPanel.getByText("published", { exact: true }).waitFor();
 
-      // Erin signs in to the gateway (SIWE from this page's origin) and uploads a FHIR observation.
+      // Erin signs in to the gateway (SIWE from this page's origin) and uploads a FHIR lipid panel: the portal reads it
+      // first, suggests "lab results" from its resources and finds it valid FHIR R4.
       const patient = await connectedAt(ERIN, "/patient");
       const records = patient.page.locator("#records");
       await records.getByRole("button", { name: "Sign in to the gateway" }).click();
@@ -541,11 +539,18 @@ describe("Portal end to end", function () {
       expect(siwe).to.include(`${new URL(stack.portalUrl).host} wants you to sign in with your Ethereum account:`);
       expect(siwe).to.include("Sign in to the MedConsent gateway.");
       await upload.getByLabel("File", { exact: true }).setInputFiles({
-        name: "ldl-2026.json",
-        mimeType: "application/json",
-        buffer: Buffer.from(JSON.stringify(labReport)),
+        name: lipidPanel.name,
+        mimeType: lipidPanel.type,
+        buffer: Buffer.from(fileBytesOf(lipidPanel)),
       });
-      await upload.getByLabel("Kind of data", { exact: true }).selectOption({ label: "lab results" });
+      await upload
+        .getByTestId("category-suggestion")
+        .getByText("Suggested from the FHIR resources: lab results")
+        .waitFor();
+      expect(await upload.getByLabel("Kind of data", { exact: true }).inputValue()).to.equal(
+        String(lipidPanel.category),
+      );
+      await upload.getByTestId("fhir-check").getByText("Valid FHIR R4.").waitFor();
       await upload.getByRole("button", { name: "Encrypt and upload" }).click();
       const steps = upload.getByTestId("upload-status");
       await steps.locator('[data-step="share"][data-status="skipped"]').waitFor();
@@ -578,8 +583,33 @@ describe("Portal end to end", function () {
       await card.getByRole("button", { name: "Open record 1" }).click();
       const viewer = card.getByTestId("record-viewer");
       await viewer.waitFor();
-      expect(await viewer.locator("pre").innerText()).to.equal(JSON.stringify(labReport, null, 2));
-      expect(await viewer.getByRole("link", { name: /Save/ }).getAttribute("download")).to.equal("ldl-2026.json");
+      // Readable: a lab results table with units, reference ranges and the H flag on the high LDL.
+      const table = viewer.getByRole("table", { name: /Lab results/ });
+      await table.waitFor();
+      const rows = await table
+        .locator("tbody tr")
+        .evaluateAll((trs) =>
+          trs.map((tr) =>
+            Array.from(tr.querySelectorAll("th, td"), (cell) =>
+              (cell.querySelector("[aria-hidden], abbr")?.textContent ?? cell.textContent ?? "").trim(),
+            ),
+          ),
+        );
+      expect(rows).to.deep.equal([
+        ["Cholesterol [Mass/volume] in Serum or Plasma", "212", "mg/dL", "125–200", "H"],
+        ["LDL cholesterol (calculated)", "138", "mg/dL", "0–130", "H"],
+        ["HDL cholesterol", "52", "mg/dL", "40–90", ""],
+        ["Triglyceride [Mass/volume] in Serum or Plasma", "110", "mg/dL", "0–150", ""],
+      ]);
+      const ldl = table.getByRole("row", { name: /LDL cholesterol/ });
+      expect(await ldl.locator("[data-flag]").getAttribute("data-flag")).to.equal("H");
+      expect(await table.getByRole("columnheader", { name: "Reference range" }).count()).to.equal(1);
+      // The raw JSON is one click away, exactly as uploaded (parsed and re-indented).
+      await viewer.getByRole("button", { name: "Show raw JSON" }).click();
+      expect(await viewer.locator("pre").innerText()).to.equal(JSON.stringify(lipidPanel.json, null, 2));
+      await viewer.getByRole("button", { name: "Show readable view" }).click();
+      await table.waitFor();
+      expect(await viewer.getByRole("link", { name: /Save/ }).getAttribute("download")).to.equal(lipidPanel.name);
       expect(
         await lab.page.evaluate(() => performance.getEntriesByName("medconsent:decrypt", "measure").length),
       ).to.equal(1);

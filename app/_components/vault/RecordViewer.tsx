@@ -1,8 +1,11 @@
 "use client";
-// A decrypted record on screen: images and PDFs from an object URL, JSON (e.g. FHIR) pretty-printed, anything else
-// offered for download; always with "Save". The object URL lives only while the viewer is shown.
+// A decrypted record on screen: images and PDFs from an object URL, FHIR JSON readably (with its raw JSON a click
+// away), other JSON pretty-printed, anything else offered for download; always with "Save". The object URL lives only
+// while the viewer is shown.
 import { useEffect, useMemo, useState } from "react";
+import { readableView } from "../../_lib/fhir/records";
 import type { RecordFile } from "../../_lib/vault";
+import { FhirView } from "./FhirView";
 
 type Shape = "image" | "pdf" | "json" | "text" | "other";
 
@@ -16,12 +19,12 @@ function shapeOf(file: RecordFile): Shape {
   return "other";
 }
 
-/** JSON with two-space indentation; the text itself when it does not parse. */
-function prettyJson(text: string): string {
+/** The parsed JSON, or undefined when the text is not JSON. */
+function parseJson(text: string): { json: unknown } | undefined {
   try {
-    return JSON.stringify(JSON.parse(text), null, 2);
+    return { json: JSON.parse(text) };
   } catch {
-    return text;
+    return undefined;
   }
 }
 
@@ -39,6 +42,10 @@ export function RecordViewer({ file, title }: { file: RecordFile; title: string 
     () => (shape === "json" || shape === "text" ? new TextDecoder().decode(file.bytes) : undefined),
     [file, shape],
   );
+  const parsed = useMemo(() => (shape === "json" && text !== undefined ? parseJson(text) : undefined), [shape, text]);
+  // FHIR is recognised by its resourceType, whatever the file is called.
+  const fhir = useMemo(() => (parsed ? readableView(parsed.json) : undefined), [parsed]);
+  const [showRaw, setShowRaw] = useState(false);
 
   return (
     <figure className="record-viewer" data-testid="record-viewer">
@@ -49,10 +56,19 @@ export function RecordViewer({ file, title }: { file: RecordFile; title: string 
             Save<span className="visually-hidden"> {file.name}</span>
           </a>
         ) : null}
+        {fhir ? (
+          <button type="button" onClick={() => setShowRaw((shown) => !shown)}>
+            {showRaw ? "Show readable view" : "Show raw JSON"}
+          </button>
+        ) : null}
       </figcaption>
       {shape === "image" && url ? <img src={url} alt={title} className="record-image" /> : null}
       {shape === "pdf" && url ? <iframe src={url} title={title} className="record-pdf" /> : null}
-      {shape === "json" && text !== undefined ? <pre className="record-text">{prettyJson(text)}</pre> : null}
+      {fhir && showRaw ? <pre className="record-text">{JSON.stringify(parsed?.json, null, 2)}</pre> : null}
+      {fhir && !showRaw ? <FhirView view={fhir} /> : null}
+      {shape === "json" && text !== undefined && !fhir ? (
+        <pre className="record-text">{parsed ? JSON.stringify(parsed.json, null, 2) : text}</pre>
+      ) : null}
       {shape === "text" && text !== undefined ? <pre className="record-text">{text}</pre> : null}
       {shape === "other" ? <p>This kind of file cannot be shown here: save it to open it.</p> : null}
     </figure>
