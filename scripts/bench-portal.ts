@@ -4,9 +4,7 @@
 // `next build` into .next-bench, `next start`), so it never touches `npm run dev` or the browser suite's build.
 import { APPEND, READ, RESEARCH, ROUTINE_CATEGORIES, TREATMENT } from "../app/_lib/consentCodes";
 import { median, seededRandom, sendTransactions } from "./lib/benchChain";
-import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { encodeFunctionData, getAddress, keccak256, toHex, type Address, type Hex } from "viem";
 import {
@@ -17,8 +15,10 @@ import {
   type PortalStack,
 } from "../test/e2e/portalServer";
 import { installTestWallet } from "../test/e2e/testWallet";
+import { runWithCleanup } from "./lib/cleanup";
 import { contentHash, contentUri } from "./lib/contentUri";
-import { PROJECT_ROOT, hardhatAccount, rpc } from "./lib/localNode";
+import { hardhatAccount, rpc } from "./lib/localNode";
+import { guardTsconfig } from "./lib/nextServer";
 import { printTable } from "./lib/table";
 
 const DAY = 24 * 3600;
@@ -390,28 +390,15 @@ function report(runs: RunResult[], setup: { blocks: number; chainSeconds: number
 async function main() {
   assertChromium();
   // `next build` adds its build folder's type globs to tsconfig.json; the bench folder is no part of the project's.
-  const tsconfigPath = path.join(PROJECT_ROOT, "tsconfig.json");
-  const tsconfigBefore = readFileSync(tsconfigPath, "utf8");
-  const restoreTsconfig = () => {
-    const now = readFileSync(tsconfigPath, "utf8");
-    if (now !== tsconfigBefore && now.includes(DIST_DIR) && !tsconfigBefore.includes(DIST_DIR)) {
-      writeFileSync(tsconfigPath, tsconfigBefore);
-    }
-  };
-
+  const restoreTsconfig = guardTsconfig(DIST_DIR);
   let stack: PortalStack | undefined;
   let browser: Browser | undefined;
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      await browser?.close().catch(() => undefined);
-      await stack?.stop();
-      restoreTsconfig();
-    })());
-  const onSignal = () => void stop().finally(() => process.exit(130));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
+  const stop = async () => {
+    await browser?.close().catch(() => undefined);
+    await stack?.stop();
+    restoreTsconfig();
+  };
+  await runWithCleanup(stop, async () => {
     console.log(`Starting the stack: hardhat node, deploy, seed, next build (${DIST_DIR}), next start…`);
     const stackStarted = performance.now();
     stack = await startPortalStack({ distDir: DIST_DIR });
@@ -437,11 +424,7 @@ async function main() {
       runs.push(run);
     }
     report(runs, { blocks, chainSeconds, stackSeconds });
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await stop();
-  }
+  });
 }
 
 main().catch((error) => {

@@ -5,12 +5,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { LOCAL_CHAIN_ID, PROJECT_ROOT, rpc, runHardhat, startLocalNode, type LocalNode } from "./lib/localNode";
+import { NEXT_BIN } from "./lib/nextServer";
 
 const CHAIN_PORT = 8545;
 const CHAIN_URL = `http://127.0.0.1:${CHAIN_PORT}`;
 const PORTAL_PORT = Number(process.env.PORT ?? 3000);
 const PORTAL_URL = `http://localhost:${PORTAL_PORT}`;
-const NEXT_BIN = path.join(PROJECT_ROOT, "node_modules", "next", "dist", "bin", "next");
 const GATEWAY_DATA_DIR = process.env.GATEWAY_DATA_DIR ?? path.join(PROJECT_ROOT, ".data", "gateway");
 
 async function chainIsRunning(): Promise<boolean> {

@@ -2,13 +2,11 @@
 //   const client = createConsentClient({ chainId: 11155111, rpcUrl: process.env.RPC_URL });
 //   if (await client.hasAccess({ patient, grantee, categories: "lab-results", action: "read", purpose: "treatment" }))
 import {
-  BaseError,
   createPublicClient,
   decodeErrorResult,
   encodeFunctionData,
   http,
   formatLog,
-  isHex,
   pad,
   parseEventLogs,
   sha256,
@@ -20,6 +18,7 @@ import {
 } from "viem";
 import deployedContracts, { abis } from "../_contracts/deployedContracts";
 import { explainError } from "./accessErrors";
+import { revertDataOf } from "./revertData";
 import {
   describeActions,
   describeCategories,
@@ -481,23 +480,6 @@ export function summarizeConsent(
         ? `all ${owner} routine data`
         : `${owner} ${describeCategories(terms.categories)}`;
   return `may ${describeActions(terms.actions)} ${data} for ${describePurposes(terms.purposes)} until ${formatDate(terms.expiresAt)}`;
-}
-
-/** The revert data carried somewhere in an RPC error's cause chain (as hex, or as an object's `data`). */
-function revertDataOf(error: unknown): Hex | undefined {
-  let found: Hex | undefined;
-  const pick = (value: unknown): Hex | undefined => {
-    if (typeof value === "string" && isHex(value) && value.length >= 10) return value;
-    if (typeof value === "object" && value !== null && "data" in value) return pick((value as { data: unknown }).data);
-    return undefined;
-  };
-  if (error instanceof BaseError) {
-    error.walk((e) => {
-      found ??= pick((e as { data?: unknown }).data);
-      return found !== undefined;
-    });
-  }
-  return found ?? pick(error);
 }
 
 async function readLocalFile(path: string): Promise<Uint8Array> {

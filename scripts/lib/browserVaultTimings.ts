@@ -13,6 +13,7 @@ import {
   type PortalStack,
 } from "../../test/e2e/portalServer";
 import { installTestWallet } from "../../test/e2e/testWallet";
+import { runWithCleanup } from "./cleanup";
 import { hardhatAccount, rpc } from "./localNode";
 
 /** Hardhat #10, as in the browser suite's vault scenario: no part of the demo scene, so its record list is empty. */
@@ -60,16 +61,11 @@ export async function measureBrowserVault(options: BrowserVaultOptions): Promise
   assertChromium();
   let stack: PortalStack | undefined;
   let browser: Browser | undefined;
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      await browser?.close().catch(() => undefined);
-      await stack?.stop();
-    })());
-  const onSignal = () => void stop().finally(() => process.exit(130));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
+  const stop = async () => {
+    await browser?.close().catch(() => undefined);
+    await stack?.stop();
+  };
+  return runWithCleanup(stop, async () => {
     log(`Browser part: starting the portal stack (hardhat node, deploy, seed, next build into ${options.distDir})…`);
     const stackStarted = performance.now();
     stack = await startPortalStack({ distDir: options.distDir });
@@ -80,11 +76,7 @@ export async function measureBrowserVault(options: BrowserVaultOptions): Promise
     log(`Portal on ${stack.portalUrl}, Chromium ${browser.version()}. ${options.runs} uploads and opens…`);
     const runs = await patientSession(browser, stack, options, log);
     return { runs, fileBytes: options.fileBytes, stackSeconds, chromiumVersion: browser.version() };
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await stop();
-  }
+  });
 }
 
 /** One tab for all runs, as one patient would: connect, sign in to the gateway, unlock and publish the key, then work. */

@@ -14,8 +14,8 @@ import {
   startLocalNode,
   type LocalNode,
 } from "../../scripts/lib/localNode";
+import { NEXT_BIN, runNext, waitForHttp } from "../../scripts/lib/nextServer";
 
-const NEXT_BIN = path.join(PROJECT_ROOT, "node_modules", "next", "dist", "bin", "next");
 export const E2E_DIST_DIR = ".next-e2e";
 
 export interface PortalStack {
@@ -24,38 +24,6 @@ export interface PortalStack {
   /** The gateway's fresh data folder (blobs and embedded Postgres), removed on stop. */
   gatewayDataDir: string;
   stop(): Promise<void>;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [NEXT_BIN, ...args], {
-      cwd: PROJECT_ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => child.kill(), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`next ${args.join(" ")} failed (${code}):\n${output}`));
-    });
-  });
-}
-
-async function waitForHttp(url: string, server: ChildProcess, tries = 300): Promise<void> {
-  for (let attempt = 0; attempt < tries; attempt++) {
-    if (server.exitCode !== null) throw new Error("next start exited before it was ready");
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} not ready after ${tries} tries`);
 }
 
 /** `distDir` lets a benchmark build beside the browser suite without sharing its build folder. */
@@ -89,7 +57,7 @@ export async function startPortalStack(options: { distDir?: string } = {}): Prom
       NEXT_PUBLIC_RPC_URL: chain.url,
     });
     // NEXT_PUBLIC_* (the RPC URL) are inlined at build time, so the build is made for this node.
-    await run(["build"], env, 600_000);
+    await runNext(["build"], env, 600_000);
     const port = await freePort();
     const portalUrl = `http://127.0.0.1:${port}`;
     // The gateway's settings are read by the server at run time: its public origin (the SIWE domain and the
@@ -106,7 +74,7 @@ export async function startPortalStack(options: { distDir?: string } = {}): Prom
       env: gatewayEnv,
       stdio: "ignore",
     });
-    await waitForHttp(portalUrl, server);
+    await waitForHttp(portalUrl, server, { tries: 300 });
     return { chain, portalUrl, gatewayDataDir, stop };
   } catch (error) {
     await stop();

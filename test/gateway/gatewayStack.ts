@@ -4,7 +4,7 @@
 // GATEWAY_TEST_BACKEND: "default" (PGlite + blob folder), "postgres" (a throwaway Debian PostgreSQL), "s3" (s3rver in
 // this process) or "postgres+s3".
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { keccak256, toHex } from "viem";
@@ -22,9 +22,9 @@ import {
   startLocalNode,
   type LocalNode,
 } from "../../scripts/lib/localNode";
+import { guardTsconfig, NEXT_BIN, runNext, waitForHttp } from "../../scripts/lib/nextServer";
 import { MedConsentChain } from "./medConsentChain";
 
-const NEXT_BIN = path.join(PROJECT_ROOT, "node_modules", "next", "dist", "bin", "next");
 export const GATEWAY_DIST_DIR = ".next-gateway";
 export const GATEWAY_ACCOUNT_INDEX = 19;
 /** The blob size limit the suites run with, small so the 413 tests stay fast. */
@@ -61,25 +61,6 @@ const usesS3 = (backend: GatewayBackend) => backend === "s3" || backend === "pos
 
 // ---- next build, once per process --------------------------------------------------------------------------------
 
-function runNext(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [NEXT_BIN, ...args], {
-      cwd: PROJECT_ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => child.kill(), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`next ${args.join(" ")} failed (${code}):\n${output}`));
-    });
-  });
-}
-
 /** The environment `next build` and `next start` share: NEXT_PUBLIC_* are inlined at build time. */
 function nextEnv(distDir: string, rpcUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = cleanEnv({
@@ -105,16 +86,11 @@ export function buildPortalOnce(distDir: string, rpcUrl: string): Promise<void> 
       if (process.env.GATEWAY_TEST_REUSE_BUILD === "1" && existsSync(path.join(PROJECT_ROOT, distDir, "BUILD_ID"))) {
         return;
       }
-      // `next build` adds the build folder's type globs to tsconfig.json; they are no part of the project's config.
-      const tsconfigPath = path.join(PROJECT_ROOT, "tsconfig.json");
-      const tsconfigBefore = readFileSync(tsconfigPath, "utf8");
+      const restoreTsconfig = guardTsconfig(distDir);
       try {
         await runNext(["build"], nextEnv(distDir, rpcUrl), 900_000);
       } finally {
-        const now = readFileSync(tsconfigPath, "utf8");
-        if (now !== tsconfigBefore && now.includes(distDir) && !tsconfigBefore.includes(distDir)) {
-          writeFileSync(tsconfigPath, tsconfigBefore);
-        }
+        restoreTsconfig();
       }
     })();
     builds.set(distDir, build);
@@ -136,22 +112,6 @@ export interface GatewayServer {
   /** The server's own PostgreSQL database (postgres backends only): run a statement and return the rows. */
   query?: <T extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
   stop(): Promise<void>;
-}
-
-async function waitForHttp(url: string, server: ChildProcess, output: () => string, tries = 600): Promise<void> {
-  for (let attempt = 0; attempt < tries; attempt++) {
-    if (server.exitCode !== null || server.signalCode !== null) {
-      throw new Error(`next start exited before it was ready:\n${output()}`);
-    }
-    try {
-      // A static file: answering it touches neither the gateway's database nor its rate limits.
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} not ready after ${tries} tries:\n${output()}`);
 }
 
 function listFiles(dir: string): string[] {
@@ -319,7 +279,8 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
         },
       };
       servers.push(server);
-      await waitForHttp(`${url}/icon.svg`, child, () => output);
+      // A static file: answering it touches neither the gateway's database nor its rate limits.
+      await waitForHttp(`${url}/icon.svg`, child, { tries: 600, output: () => output });
       return server;
     };
 

@@ -93,7 +93,18 @@ export interface Measurement {
   mismatches: string[];
 }
 
-const UINT = 32; // one ABI word
+export const UINT = 32; // one ABI word
+
+/** An operation that touches nothing: each operation's footprint spreads it and fills in what it does. */
+export const NO_FOOTPRINT: Footprint = {
+  newSlots: [],
+  changedSlots: [],
+  clearedSlots: [],
+  coldReads: [],
+  coldAccounts: [],
+  logs: [],
+  ecrecovers: 0,
+};
 
 const n = (value: number) => value.toLocaleString("en-US");
 
@@ -379,16 +390,6 @@ const LOG = {
   RoleGranted: { event: "RoleGranted", topics: 4, dataBytes: 0 },
 };
 
-const none: Footprint = {
-  newSlots: [],
-  changedSlots: [],
-  clearedSlots: [],
-  coldReads: [],
-  coldAccounts: [],
-  logs: [],
-  ecrecovers: 0,
-};
-
 // The slots and calls each operation makes, read from the contracts.
 const PROVIDER_ACTIVE = "ProviderRegistry: _providers[grantee] slot 0 (kind, status, emergencyCapable, registeredAt)";
 const PROVIDER_CALL = "ProviderRegistry: isActiveProvider(grantee), external call";
@@ -398,7 +399,7 @@ const CONSENT = "ConsentRegistry: _consents[patient][grantee] (the packed consen
 function recordFootprint(uriLength: number, firstRecord: boolean, byGrantee: boolean): Footprint {
   const count = "RecordRegistry: _recordCounts[patient]";
   return {
-    ...none,
+    ...NO_FOOTPRINT,
     newSlots: [
       ...(firstRecord ? [count] : []),
       "RecordRegistry: _records[patient][id].contentHash",
@@ -446,7 +447,7 @@ export async function measureOperations(): Promise<Measurement[]> {
       key: "registerProvider",
       label: "registerProvider (name of 25 bytes)",
       footprint: {
-        ...none,
+        ...NO_FOOTPRINT,
         newSlots: [
           "ProviderRegistry: _providers[provider] slot 0 (kind, status, emergencyCapable, registeredAt)",
           "ProviderRegistry: _providers[provider].credentialHash",
@@ -465,7 +466,7 @@ export async function measureOperations(): Promise<Measurement[]> {
   const now = await latestTime();
   const asPatient = consentRegistry.connect(patient);
   const grantFootprint = (slot: "new" | "changed"): Footprint => ({
-    ...none,
+    ...NO_FOOTPRINT,
     newSlots: slot === "new" ? [CONSENT] : [],
     changedSlots: slot === "changed" ? [CONSENT] : [],
     coldReads: [PROVIDER_ACTIVE, PATIENT_STATE],
@@ -498,7 +499,11 @@ export async function measureOperations(): Promise<Measurement[]> {
     await measureCall(
       {
         ...withGoal("hasAccess"),
-        footprint: { ...none, coldReads: [PROVIDER_ACTIVE, PATIENT_STATE, CONSENT], coldAccounts: [PROVIDER_CALL] },
+        footprint: {
+          ...NO_FOOTPRINT,
+          coldReads: [PROVIDER_ACTIVE, PATIENT_STATE, CONSENT],
+          coldAccounts: [PROVIDER_CALL],
+        },
       },
       names,
       { from: clinic.address, to: await consentRegistry.getAddress(), data: hasAccessData },
@@ -508,13 +513,13 @@ export async function measureOperations(): Promise<Measurement[]> {
   await measure(
     {
       ...withGoal("revoke"),
-      footprint: { ...none, clearedSlots: [CONSENT], coldReads: [PATIENT_STATE], logs: [LOG.ConsentRevoked] },
+      footprint: { ...NO_FOOTPRINT, clearedSlots: [CONSENT], coldReads: [PATIENT_STATE], logs: [LOG.ConsentRevoked] },
     },
     asPatient.revokeConsent(clinic.address),
   );
 
   const revokeAllFootprint = (slot: "new" | "changed"): Footprint => ({
-    ...none,
+    ...NO_FOOTPRINT,
     newSlots: slot === "new" ? [PATIENT_STATE] : [],
     changedSlots: slot === "changed" ? [PATIENT_STATE] : [],
     logs: [LOG.AllConsentsRevoked],
@@ -594,7 +599,7 @@ export async function measureOperations(): Promise<Measurement[]> {
       key: "breakGlass",
       label: "breakGlass",
       footprint: {
-        ...none,
+        ...NO_FOOTPRINT,
         newSlots: ["ConsentRegistry: _emergencyWindows[patient][provider] (until, emergencyEpoch)"],
         coldReads: ["ProviderRegistry: _providers[provider] slot 0 (status, emergencyCapable)", PATIENT_STATE],
         coldAccounts: ["ProviderRegistry: isEmergencyProvider(provider), external call"],
@@ -607,7 +612,11 @@ export async function measureOperations(): Promise<Measurement[]> {
     {
       key: "setDelegate",
       label: "setDelegate",
-      footprint: { ...none, newSlots: ["ConsentRegistry: _delegates[patient][delegate]"], logs: [LOG.DelegateSet] },
+      footprint: {
+        ...NO_FOOTPRINT,
+        newSlots: ["ConsentRegistry: _delegates[patient][delegate]"],
+        logs: [LOG.DelegateSet],
+      },
     },
     asPatient.setDelegate(delegate.address, true),
   );
@@ -636,7 +645,7 @@ export async function measureAnchors(): Promise<Measurement[]> {
         key: "approve",
         label: "ERC-20 approve, first (OpenZeppelin)",
         reference: REFERENCES.approve,
-        footprint: { ...none, newSlots: [allowance], logs: [LOG.Approval] },
+        footprint: { ...NO_FOOTPRINT, newSlots: [allowance], logs: [LOG.Approval] },
       },
       names,
       token.connect(owner).approve(spender.address, amount),
@@ -649,7 +658,7 @@ export async function measureAnchors(): Promise<Measurement[]> {
         label: "AccessControl grantRole (OpenZeppelin)",
         reference: REFERENCES.grantRole,
         footprint: {
-          ...none,
+          ...NO_FOOTPRINT,
           newSlots: ["GasAnchorAccessControl: _roles[role].hasRole[account]"],
           coldReads: [
             "GasAnchorAccessControl: _roles[role].adminRole",
@@ -672,7 +681,7 @@ export async function measureAnchors(): Promise<Measurement[]> {
         label: "ERC-2612 permit, first nonce (OpenZeppelin)",
         reference: REFERENCES.permit,
         footprint: {
-          ...none,
+          ...NO_FOOTPRINT,
           newSlots: ["GasAnchorToken: _nonces[owner]", allowance],
           logs: [LOG.Approval],
           ecrecovers: 1,

@@ -5,8 +5,9 @@ import type { ContractTransactionResponse } from "ethers";
 import {
   measureCall,
   measureTransaction,
+  NO_FOOTPRINT,
+  UINT,
   type ContractNames,
-  type Footprint,
   type Measurement,
   type OperationSpec,
 } from "./gas";
@@ -21,20 +22,10 @@ export const VAULT_GOALS = {
   anchorLater: { operation: "anchor, a later batch", gas: 60_000 },
 } as const;
 
-const UINT = 32;
 const SERVED_AT = 1_750_000_000;
 const LOG = {
   EncryptionKeySet: { event: "EncryptionKeySet", topics: 2, dataBytes: 1 * UINT },
   DisclosuresAnchored: { event: "DisclosuresAnchored", topics: 3, dataBytes: 2 * UINT },
-};
-const none: Footprint = {
-  newSlots: [],
-  changedSlots: [],
-  clearedSlots: [],
-  coldReads: [],
-  coldAccounts: [],
-  logs: [],
-  ecrecovers: 0,
 };
 const KEY = "KeyDirectory: _encryptionKeys[account]";
 const GATEWAY = "DisclosureLog: _roles[GATEWAY_ROLE].hasRole[gateway]";
@@ -62,13 +53,16 @@ export async function measureVaultOperations(): Promise<Measurement[]> {
 
   const asPatient = keyDirectory.connect(patient);
   await measure(
-    { ...withGoal("setEncryptionKeyFirst"), footprint: { ...none, newSlots: [KEY], logs: [LOG.EncryptionKeySet] } },
+    {
+      ...withGoal("setEncryptionKeyFirst"),
+      footprint: { ...NO_FOOTPRINT, newSlots: [KEY], logs: [LOG.EncryptionKeySet] },
+    },
     asPatient.setEncryptionKey(ethers.id("x25519 public key")),
   );
   await measure(
     {
       ...withGoal("setEncryptionKeyReplace"),
-      footprint: { ...none, changedSlots: [KEY], logs: [LOG.EncryptionKeySet] },
+      footprint: { ...NO_FOOTPRINT, changedSlots: [KEY], logs: [LOG.EncryptionKeySet] },
     },
     asPatient.setEncryptionKey(ethers.id("x25519 public key, rotated")),
   );
@@ -83,7 +77,12 @@ export async function measureVaultOperations(): Promise<Measurement[]> {
   await measure(
     {
       ...withGoal("anchorFirst"),
-      footprint: { ...none, newSlots: [LAST_SEQ, BATCH], coldReads: [GATEWAY], logs: [LOG.DisclosuresAnchored] },
+      footprint: {
+        ...NO_FOOTPRINT,
+        newSlots: [LAST_SEQ, BATCH],
+        coldReads: [GATEWAY],
+        logs: [LOG.DisclosuresAnchored],
+      },
     },
     asGateway.anchor(first.root, 1, 5),
   );
@@ -91,7 +90,7 @@ export async function measureVaultOperations(): Promise<Measurement[]> {
     {
       ...withGoal("anchorLater"),
       footprint: {
-        ...none,
+        ...NO_FOOTPRINT,
         newSlots: [BATCH],
         changedSlots: [LAST_SEQ],
         coldReads: [GATEWAY],
@@ -111,7 +110,7 @@ export async function measureVaultOperations(): Promise<Measurement[]> {
       {
         key: "verifyDisclosure",
         label: "verifyDisclosure (estimateGas, 8-leaf batch, proof of 3)",
-        footprint: { ...none, coldReads: [BATCH] },
+        footprint: { ...NO_FOOTPRINT, coldReads: [BATCH] },
       },
       names,
       { from: patient.address, to: await disclosureLog.getAddress(), data: verifyData },

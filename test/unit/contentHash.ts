@@ -1,25 +1,15 @@
 import { expect } from "chai";
 import { cidOfHash, isContentHash, sha256OfFile } from "../../app/_lib/contentHash";
 import { cidOfHash as nodeCidOfHash, contentHash as nodeContentHash, contentUri } from "../../scripts/lib/contentUri";
-
-/** Deterministic pseudo-random bytes (a linear congruential generator), so every run hashes the same files. */
-function bytes(length: number, seed: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(length);
-  let state = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    out[i] = state >>> 24;
-  }
-  return out;
-}
+import { NOT_SHA256_HASHES, pseudoRandomBytes } from "../helpers/testBytes";
 
 const FILES: [string, Uint8Array<ArrayBuffer>][] = [
   ["empty", new Uint8Array()],
   ["one byte", new Uint8Array([0])],
   ["text", new TextEncoder().encode("Lab result: HbA1c 5.4 % (Riverside Laboratory, 15 Jan 2026)")],
-  ["1 KiB", bytes(1024, 1)],
-  ["odd size", bytes(1021, 2)],
-  ["1 MiB", bytes(1 << 20, 3)],
+  ["1 KiB", pseudoRandomBytes(1024, 1)],
+  ["odd size", pseudoRandomBytes(1021, 2)],
+  ["1 MiB", pseudoRandomBytes(1 << 20, 3)],
 ];
 
 describe("contentHash (browser hashing matches the Node helper)", function () {
@@ -37,7 +27,7 @@ describe("contentHash (browser hashing matches the Node helper)", function () {
   });
 
   it("hashes only the bytes a view covers, as with a Node Buffer slice", async function () {
-    const whole = bytes(4096, 4);
+    const whole = pseudoRandomBytes(4096, 4);
     const view = whole.subarray(100, 1100);
     expect(await sha256OfFile(view)).to.equal(nodeContentHash(whole.slice(100, 1100)));
     expect(await sha256OfFile(Buffer.from(whole).subarray(7, 77))).to.equal(nodeContentHash(whole.slice(7, 77)));
@@ -59,22 +49,14 @@ describe("contentHash (browser hashing matches the Node helper)", function () {
 
   it("agrees with the Node helper on many hashes, and ignores the hash's letter case", function () {
     for (let seed = 0; seed < 64; seed++) {
-      const hash = nodeContentHash(bytes(seed, seed)) as `0x${string}`;
+      const hash = nodeContentHash(pseudoRandomBytes(seed, seed)) as `0x${string}`;
       expect(cidOfHash(hash), hash).to.equal(nodeCidOfHash(hash));
       expect(cidOfHash(`0x${hash.slice(2).toUpperCase()}`)).to.equal(cidOfHash(hash));
     }
   });
 
   it("refuses to make a CID from anything but a SHA-256 hash", function () {
-    for (const input of [
-      "",
-      "0x",
-      "0x1234",
-      `0x${"a".repeat(63)}`,
-      `0x${"a".repeat(66)}`,
-      "a".repeat(64),
-      `0x${"g".repeat(64)}`,
-    ]) {
+    for (const input of NOT_SHA256_HASHES) {
       expect(() => cidOfHash(input as `0x${string}`), input).to.throw(
         "A SHA-256 content hash is 0x and 64 hexadecimal digits.",
       );
@@ -117,7 +99,7 @@ describe("contentHash.cidOfHash (multiformats) against a hand-written CIDv1 enco
 
   it("spells every hash the same way", function () {
     for (let seed = 0; seed < 64; seed++) {
-      const hash = nodeContentHash(bytes(seed * 3, seed)) as `0x${string}`;
+      const hash = nodeContentHash(pseudoRandomBytes(seed * 3, seed)) as `0x${string}`;
       expect(cidOfHash(hash), hash).to.equal(referenceCid(hash));
     }
   });

@@ -6,6 +6,7 @@ import { base32upper } from "multiformats/bases/base32";
 import * as Digest from "multiformats/hashes/digest";
 import { cidOfHash, hashOfCid, isRecordCid, VaultError } from "../../app/_lib/vault";
 import { fromBase64Url, toBase64Url } from "../../app/_lib/vault/encoding";
+import { NOT_SHA256_HASHES } from "../helpers/testBytes";
 
 const EMPTY_SHA256 = "0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 const EMPTY_CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
@@ -31,15 +32,7 @@ describe("vault/cid", function () {
   });
 
   it("refuses to make a CID from anything but a 32-byte hex hash", function () {
-    for (const input of [
-      "",
-      "0x",
-      "0x1234",
-      `0x${"a".repeat(63)}`,
-      `0x${"a".repeat(66)}`,
-      "a".repeat(64),
-      `0x${"g".repeat(64)}`,
-    ])
+    for (const input of NOT_SHA256_HASHES)
       expect(() => cidOfHash(input), input).to.throw(
         VaultError,
         "A SHA-256 content hash is 0x and 64 hexadecimal digits.",

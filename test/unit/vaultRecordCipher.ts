@@ -1,17 +1,7 @@
 import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { cidOfHash, decryptRecord, encryptRecord, VaultError, type RecordFile } from "../../app/_lib/vault";
-
-/** Deterministic pseudo-random bytes (a linear congruential generator). */
-function bytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let state = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    out[i] = state >>> 24;
-  }
-  return out;
-}
+import { pseudoRandomBytes } from "../helpers/testBytes";
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 const LAB_RESULT: RecordFile = {
@@ -25,10 +15,16 @@ describe("vault/recordCipher", function () {
     const files: [string, RecordFile][] = [
       ["empty file", { bytes: new Uint8Array(), name: "empty.txt", type: "text/plain" }],
       ["one byte", { bytes: new Uint8Array([0x2a]), name: "a", type: "" }],
-      ["1 MB", { bytes: bytes(1_000_000, 1), name: "scan.png", type: "image/png" }],
-      ["10 MiB", { bytes: bytes(10 << 20, 2), name: "mri.pdf", type: "application/pdf" }],
-      ["unicode name", { bytes: bytes(1000, 3), name: "Befund Müller – 血液検査 🩺.pdf", type: "application/pdf" }],
-      ["a view into a larger buffer", { bytes: bytes(5000, 4).subarray(123, 4123), name: "view.bin", type: "" }],
+      ["1 MB", { bytes: pseudoRandomBytes(1_000_000, 1), name: "scan.png", type: "image/png" }],
+      ["10 MiB", { bytes: pseudoRandomBytes(10 << 20, 2), name: "mri.pdf", type: "application/pdf" }],
+      [
+        "unicode name",
+        { bytes: pseudoRandomBytes(1000, 3), name: "Befund Müller – 血液検査 🩺.pdf", type: "application/pdf" },
+      ],
+      [
+        "a view into a larger buffer",
+        { bytes: pseudoRandomBytes(5000, 4).subarray(123, 4123), name: "view.bin", type: "" },
+      ],
     ];
     for (const [title, file] of files) {
       it(`decrypts what it encrypted: ${title}`, async function () {

@@ -3,6 +3,7 @@
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, CodeableConcept, Coding } from "fhir/r4";
 import type { Address, Hex } from "viem";
 import { EMERGENCY } from "../consentCodes";
+import type { ListedDisclosure } from "../vault/disclosureProof";
 import {
   CONSENT_EVENT_SYSTEM,
   CONSENT_EVENT_TYPE,
@@ -25,21 +26,6 @@ import {
 } from "./codes";
 import { accountReference, fhirDateTime } from "./consent";
 import { consentId, emergencyConsentId } from "./ids";
-
-/** A disclosure as the gateway lists it (GET /api/disclosures). */
-export interface DisclosureFacts {
-  seq: number;
-  reader: Address;
-  patient: Address;
-  /** Decimal. */
-  recordId: string;
-  /** The purpose bit. */
-  purpose: number;
-  /** Unix seconds. */
-  servedAt: number;
-  requestId: string;
-  anchor: { root: Hex; proof: Hex[]; fromSeq: number; toSeq: number; txHash: Hex } | null;
-}
 
 export interface AuditContext {
   chainId: number;
@@ -108,7 +94,7 @@ export const recordIdentifier = (
 ) => `eip155:${context.chainId}:${context.recordRegistry}/${patient}/${id}`;
 
 /** One served read of the disclosure log. */
-export function disclosureAuditEvent(context: AuditContext, disclosure: DisclosureFacts): AuditEvent {
+export function disclosureAuditEvent(context: AuditContext, disclosure: ListedDisclosure): AuditEvent {
   const { anchor } = disclosure;
   const detail: NonNullable<AuditEventEntity["detail"]> = [
     { type: "disclosure-seq", valueString: String(disclosure.seq) },

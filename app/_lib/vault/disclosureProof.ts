@@ -18,6 +18,17 @@ export type DisclosureEntry = {
   requestId: string;
 };
 
+/** Where an anchored disclosure sits on chain: its batch (root, seq range, transaction) and the leaf's proof. */
+export type DisclosureAnchorInfo = { root: Hex; proof: Hex[]; fromSeq: number; toSeq: number; txHash: Hex };
+
+/** One served record as the gateway lists it (GET /api/disclosures): seq a number, recordId decimal, and its anchor. */
+export type ListedDisclosure = Omit<DisclosureEntry, "seq" | "recordId"> & {
+  seq: number;
+  recordId: string;
+  /** Null until the disclosure's batch is anchored. */
+  anchor: DisclosureAnchorInfo | null;
+};
+
 export type MerkleTree = { root: Hex; proof: (index: number) => Hex[] };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -26,6 +26,8 @@ export {
   merkleTree,
   requestIdBytes,
   verifyMerkleProof,
+  type DisclosureAnchorInfo,
   type DisclosureEntry,
+  type ListedDisclosure,
   type MerkleTree,
 } from "./disclosureProof";

@@ -3,10 +3,8 @@
 // changes, so (contentHash, category, author) is cached per record; consent (hasAccess) is never cached.
 import {
   BaseError,
-  ContractFunctionRevertedError,
   decodeErrorResult,
   encodeFunctionData,
-  isHex,
   type Abi,
   type Address,
   type Hex,
@@ -16,6 +14,7 @@ import { abis } from "../../_contracts/deployedContracts";
 import { explainError } from "../../_lib/accessErrors";
 import { READ } from "../../_lib/consentCodes";
 import type { MedConsentAddresses } from "../../_lib/consentClient";
+import { revertDataOf } from "../../_lib/revertData";
 import { chainUnavailable } from "./errors";
 
 export interface RecordMeta {
@@ -48,24 +47,6 @@ class LruCache<K, V> {
     this.map.set(key, value);
     if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
   }
-}
-
-/** The revert data somewhere in an RPC error's cause chain, if the call reverted. */
-function revertDataOf(error: unknown): Hex | undefined {
-  let found: Hex | undefined;
-  const pick = (value: unknown): Hex | undefined => {
-    if (typeof value === "string" && isHex(value) && value.length >= 10) return value;
-    if (typeof value === "object" && value !== null && "data" in value) return pick((value as { data: unknown }).data);
-    return undefined;
-  };
-  if (error instanceof BaseError) {
-    error.walk((e) => {
-      if (e instanceof ContractFunctionRevertedError && e.raw !== undefined) found ??= e.raw;
-      found ??= pick((e as { data?: unknown }).data);
-      return found !== undefined;
-    });
-  }
-  return found;
 }
 
 function decodeRevert(error: unknown, abi: Abi): { errorName: string; args: readonly unknown[] } | undefined {

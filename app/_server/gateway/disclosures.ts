@@ -1,39 +1,18 @@
 // The disclosure log: one row per record served, written before the bytes leave the gateway, and later anchored on
 // chain in Merkle batches (disclosureAnchor.ts). A patient reads their rows with the proof that ties each to a root.
 import type { Address, Hex } from "viem";
-import { disclosureLeaf, merkleTree, type DisclosureEntry, type MerkleTree } from "../../_lib/vault/disclosureProof";
+import {
+  disclosureLeaf,
+  merkleTree,
+  type DisclosureAnchorInfo,
+  type DisclosureEntry,
+  type ListedDisclosure,
+  type MerkleTree,
+} from "../../_lib/vault/disclosureProof";
 import type { Queryable } from "./db";
 
-export interface NewDisclosure {
-  reader: Address;
-  patient: Address;
-  recordId: bigint;
-  purpose: number;
-  /** Unix seconds. */
-  servedAt: number;
-  requestId: string;
-}
-
-export interface DisclosureAnchorInfo {
-  root: Hex;
-  proof: Hex[];
-  fromSeq: number;
-  toSeq: number;
-  txHash: Hex;
-}
-
-export interface DisclosureListEntry {
-  seq: number;
-  reader: Address;
-  patient: Address;
-  /** Decimal. */
-  recordId: string;
-  /** The purpose bit. */
-  purpose: number;
-  servedAt: number;
-  requestId: string;
-  anchor: DisclosureAnchorInfo | null;
-}
+/** A read about to be served: its seq is assigned when it is logged. */
+export type NewDisclosure = Omit<DisclosureEntry, "seq">;
 
 interface DisclosureRow {
   seq: string | number;
@@ -117,7 +96,7 @@ export async function listDisclosures(
   db: Queryable,
   patient: Address,
   options: { before?: bigint; limit: number },
-): Promise<DisclosureListEntry[]> {
+): Promise<ListedDisclosure[]> {
   const rows = await db.query<
     DisclosureRow & { from_seq: string | null; to_seq: string | null; tx_hash: string | null }
   >(
@@ -128,7 +107,7 @@ export async function listDisclosures(
       ORDER BY d.seq DESC LIMIT $3`,
     [patient, (options.before ?? 1n << 62n).toString(), options.limit],
   );
-  const out: DisclosureListEntry[] = [];
+  const out: ListedDisclosure[] = [];
   for (const row of rows) {
     const entry = entryOfRow(row);
     let anchor: DisclosureAnchorInfo | null = null;
