@@ -135,6 +135,35 @@ describe("Portal end to end", function () {
     expect(violations, violations.join("\n")).to.deep.equal([]);
   }
 
+  /**
+   * At 375 px the page must not scroll sideways. On failure the message names the elements reaching past the right
+   * edge (tag, class, test id), which is usually enough to find the one to wrap or scroll. The viewport is put back.
+   */
+  async function expectNoSidewaysScroll(page: Page, what: string): Promise<void> {
+    const before = page.viewportSize() ?? WIDE;
+    await page.setViewportSize(NARROW);
+    // Two frames: resize handlers have run and the layout is the one at 375 px.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    const { scrollWidth, tooWide } = await page.evaluate(() => {
+      const width = document.documentElement.clientWidth;
+      const tooWide = Array.from(document.querySelectorAll("body *"))
+        .filter((el) => el.getBoundingClientRect().right > width + 0.5)
+        .slice(0, 20)
+        .map((el) => {
+          const classes = (el.getAttribute("class") ?? "").trim().replace(/\s+/g, ".");
+          const testId = el.getAttribute("data-testid");
+          const name =
+            el.tagName.toLowerCase() + (classes ? `.${classes}` : "") + (testId ? `[data-testid=${testId}]` : "");
+          return `${name} (right ${Math.round(el.getBoundingClientRect().right)})`;
+        });
+      return { scrollWidth: document.documentElement.scrollWidth, tooWide };
+    });
+    expect(scrollWidth, `${what} scrolls sideways at 375 px; past the edge: ${tooWide.join(", ")}`).to.be.at.most(
+      NARROW.width,
+    );
+    await page.setViewportSize(before);
+  }
+
   /** Writes a README screenshot (of the page's viewport, or of one element) and keeps it small. */
   async function screenshot(target: Page | Locator, name: string): Promise<void> {
     const file = path.join(SCREENSHOTS_DIR, name);
@@ -271,10 +300,7 @@ describe("Portal end to end", function () {
         await expectAccessible(page);
         if (route === "/provider") await screenshot(page, "provider-view.png");
 
-        await page.setViewportSize(NARROW);
-        await page.waitForTimeout(100);
-        const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-        expect(scrollWidth, `${route} scrolls sideways at 375 px`).to.be.at.most(NARROW.width);
+        await expectNoSidewaysScroll(page, route);
         expectNoConsoleErrors();
       });
     }
@@ -551,6 +577,7 @@ describe("Portal end to end", function () {
         String(lipidPanel.category),
       );
       await upload.getByTestId("fhir-check").getByText("Valid FHIR R4.").waitFor();
+      await expectNoSidewaysScroll(patient.page, "/patient with the upload form and its FHIR suggestion");
       await upload.getByRole("button", { name: "Encrypt and upload" }).click();
       const steps = upload.getByTestId("upload-status");
       await steps.locator('[data-step="share"][data-status="skipped"]').waitFor();
@@ -586,6 +613,7 @@ describe("Portal end to end", function () {
       // Readable: a lab results table with units, reference ranges and the H flag on the high LDL.
       const table = viewer.getByRole("table", { name: /Lab results/ });
       await table.waitFor();
+      await expectNoSidewaysScroll(lab.page, "/provider with the lab results open");
       const rows = await table
         .locator("tbody tr")
         .evaluateAll((trs) =>
