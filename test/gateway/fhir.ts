@@ -16,7 +16,7 @@ import {
 import { consentId, emergencyConsentId } from "../../app/_lib/fhir/ids";
 import { GatewayClient, type GatewayResponse } from "../../scripts/lib/gatewayHttpClient";
 import { customNetworkEnv, hardhatAccount, runHardhat } from "../../scripts/lib/localNode";
-import { expectValidBundle, expectValidFhir } from "../helpers/fhirSchema";
+import { expectValidBundle, expectValidFhir, loadFhirSchema } from "../helpers/fhirSchema";
 import { UUID } from "./expectations";
 import { startGatewayStack, type GatewayStack } from "./gatewayStack";
 import { recordPath } from "./storedRecords";
@@ -62,6 +62,7 @@ describe("Gateway: FHIR R4 endpoints on the seeded demo scene", function () {
   const as = (index: number) => clients.get(index)!;
 
   before(async () => {
+    await loadFhirSchema();
     stack = await startGatewayStack();
     // The demo scene, uploaded through this gateway: its SIWE messages name GATEWAY_URL, the server's own origin.
     const seed = await runHardhat(["run", "--network", "custom", "scripts/seed.ts"], {

