@@ -11,7 +11,7 @@ import { useTransactor } from "../_hooks/useTransactor";
 import { APPEND, CATEGORIES } from "../_lib/consentCodes";
 import { cidOfHash, isContentHash, sha256OfFile } from "../_lib/contentHash";
 import { checkAddress } from "../_lib/providers";
-import { AddressField, FieldError, TextField, focusFirstError } from "./fields";
+import { AddressField, FieldError, SelectField, TextField, focusFirstError } from "./fields";
 
 const MAX_URI_BYTES = 256;
 
@@ -146,21 +146,17 @@ export function AddRecord({
           suggestions={patients}
           disabled={tx.busy}
         />
-        <div className="field">
-          <label htmlFor="record-category">Category</label>
-          <select
-            id="record-category"
-            value={category}
-            onChange={(e) => setCategory(e.target.value)}
-            disabled={tx.busy}
-            aria-invalid={errors["record-category"] ? true : undefined}
-            aria-describedby={errors["record-category"] ? "record-category-error" : undefined}
-          >
-            <option value="">Choose a category</option>
-            <CategoryOptions />
-          </select>
-          <FieldError id="record-category" error={errors["record-category"]} />
-        </div>
+        <SelectField
+          id="record-category"
+          label="Category"
+          placeholder="Choose a category"
+          value={category}
+          onValue={setCategory}
+          error={errors["record-category"]}
+          disabled={tx.busy}
+        >
+          <CategoryOptions />
+        </SelectField>
         <div role="status" aria-live="polite">
           {permission}
         </div>

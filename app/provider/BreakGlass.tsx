@@ -11,7 +11,7 @@ import { appConfig } from "../_lib/appConfig";
 import { EMERGENCY_REASONS, emergencyReasonHash, listEmergencyAccesses } from "../_lib/emergency";
 import { shortAddress } from "../_lib/format";
 import { checkAddress } from "../_lib/providers";
-import { AddressField, FieldError, focusFirstError, formatDateTime } from "./fields";
+import { AddressField, SelectField, focusFirstError, formatDateTime } from "./fields";
 
 export function BreakGlass({ me, patients }: { me: Address; patients: readonly Address[] }) {
   const client = useConsentClient();
@@ -119,28 +119,24 @@ export function BreakGlass({ me, patients }: { me: Address; patients: readonly A
           suggestions={patients}
           disabled={tx.busy}
         />
-        <div className="field">
-          <label htmlFor="glass-reason">Reason</label>
-          <select
-            id="glass-reason"
-            value={reason}
-            onChange={(e) => {
-              setReason(e.target.value);
-              setConfirming(false);
-            }}
-            disabled={tx.busy}
-            aria-invalid={errors["glass-reason"] ? true : undefined}
-            aria-describedby={errors["glass-reason"] ? "glass-reason-error" : undefined}
-          >
-            <option value="">Choose a reason</option>
-            {EMERGENCY_REASONS.map((r) => (
-              <option key={r.code} value={r.code}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-          <FieldError id="glass-reason" error={errors["glass-reason"]} />
-        </div>
+        <SelectField
+          id="glass-reason"
+          label="Reason"
+          placeholder="Choose a reason"
+          value={reason}
+          onValue={(value) => {
+            setReason(value);
+            setConfirming(false);
+          }}
+          error={errors["glass-reason"]}
+          disabled={tx.busy}
+        >
+          {EMERGENCY_REASONS.map((r) => (
+            <option key={r.code} value={r.code}>
+              {r.label}
+            </option>
+          ))}
+        </SelectField>
         <div role="status" aria-live="polite">
           {windowOf.data && !windowOf.data.allowed ? (
             <p className="notice error">

@@ -1,7 +1,7 @@
 "use client";
 // Labelled form controls shared by the provider and registrar views: the hint and the error are tied to the control
 // (aria-describedby), an invalid control says so (aria-invalid), and the categories are grouped routine / sensitive.
-import type { InputHTMLAttributes, ReactNode } from "react";
+import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
 import { CATEGORIES, ROUTINE_CATEGORIES } from "../_lib/consentCodes";
 
 export function describedBy(id: string, hint: ReactNode, error: string | undefined, extra?: string) {
@@ -53,6 +53,44 @@ export function TextField({
         aria-describedby={describedBy(id, hint, error, describedByExtra)}
         {...input}
       />
+      <FieldError id={id} error={error} />
+    </div>
+  );
+}
+
+/** A labelled <select> whose first option, `placeholder`, stands for "nothing chosen yet". */
+export function SelectField({
+  id,
+  label,
+  placeholder,
+  error,
+  value,
+  onValue,
+  children,
+  ...select
+}: {
+  id: string;
+  label: string;
+  placeholder: string;
+  error?: string;
+  value: string;
+  onValue: (value: string) => void;
+  children: ReactNode;
+} & Omit<SelectHTMLAttributes<HTMLSelectElement>, "id" | "value" | "onChange">) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => onValue(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        {...select}
+      >
+        <option value="">{placeholder}</option>
+        {children}
+      </select>
       <FieldError id={id} error={error} />
     </div>
   );

@@ -16,7 +16,7 @@ import {
   utf8ByteLength,
   type ProviderInfo,
 } from "../_lib/providers";
-import { AddressField, FieldError, TextField, focusFirstError } from "../provider/fields";
+import { AddressField, SelectField, TextField, focusFirstError } from "../provider/fields";
 
 const KIND_HINTS: Record<(typeof PROVIDER_KINDS)[number], string> = {
   clinician: "an individual doctor, nurse or therapist",
@@ -99,25 +99,21 @@ export function RegisterProvider({ known }: { known: readonly ProviderInfo[] }) 
           error={errors["reg-address"]}
           disabled={tx.busy}
         />
-        <div className="field">
-          <label htmlFor="reg-kind">Kind</label>
-          <select
-            id="reg-kind"
-            value={kind}
-            onChange={(e) => setKind(e.target.value)}
-            disabled={tx.busy}
-            aria-invalid={errors["reg-kind"] ? true : undefined}
-            aria-describedby={errors["reg-kind"] ? "reg-kind-error" : undefined}
-          >
-            <option value="">Choose a kind</option>
-            {PROVIDER_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {k[0].toUpperCase() + k.slice(1)} — {KIND_HINTS[k]}
-              </option>
-            ))}
-          </select>
-          <FieldError id="reg-kind" error={errors["reg-kind"]} />
-        </div>
+        <SelectField
+          id="reg-kind"
+          label="Kind"
+          placeholder="Choose a kind"
+          value={kind}
+          onValue={setKind}
+          error={errors["reg-kind"]}
+          disabled={tx.busy}
+        >
+          {PROVIDER_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {k[0].toUpperCase() + k.slice(1)} — {KIND_HINTS[k]}
+            </option>
+          ))}
+        </SelectField>
         <TextField
           id="reg-name"
           label="Public name"
