@@ -1,7 +1,7 @@
 // An HTTP client for the gateway with its own cookie jar, as one browser profile would be: requests, Sign-In with
 // Ethereum (nonce → EIP-4361 message → signature → verify) and the raw-path requests the path-traversal tests need
 // (fetch normalises `%2e%2e` away before sending).
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { Address, Hex } from "viem";
 import { createSiweMessage } from "viem/siwe";
 import { LOCAL_CHAIN_ID } from "./localNode";
@@ -98,6 +98,22 @@ export interface SiweOverrides {
   notBefore?: Date;
   nonce?: string;
   address?: Address;
+}
+
+/** A node:http response, read to its end, as a GatewayResponse. */
+function readResponse(response: IncomingMessage): Promise<GatewayResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on("data", (chunk: Buffer) => chunks.push(chunk));
+    response.on("end", () => {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(response.headers)) {
+        for (const item of Array.isArray(value) ? value : [value ?? ""]) headers.append(name, item);
+      }
+      resolve(new GatewayResponse(response.statusCode ?? 0, headers, new Uint8Array(Buffer.concat(chunks))));
+    });
+    response.on("error", reject);
+  });
 }
 
 export class GatewayClient {
@@ -218,18 +234,7 @@ export class GatewayClient {
             ...(body ? { "content-type": "application/octet-stream", "content-length": String(body.length) } : {}),
           },
         },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => {
-            const headers = new Headers();
-            for (const [name, value] of Object.entries(response.headers)) {
-              for (const item of Array.isArray(value) ? value : [value ?? ""]) headers.append(name, item);
-            }
-            resolve(new GatewayResponse(response.statusCode ?? 0, headers, new Uint8Array(Buffer.concat(chunks))));
-          });
-          response.on("error", reject);
-        },
+        (response) => readResponse(response).then(resolve, reject),
       );
       request.on("error", reject);
       request.end(body);
@@ -265,19 +270,10 @@ export class GatewayClient {
         },
         (response) => {
           answered = true;
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => {
-            const headers = new Headers();
-            for (const [name, value] of Object.entries(response.headers)) {
-              for (const item of Array.isArray(value) ? value : [value ?? ""]) headers.append(name, item);
-            }
+          readResponse(response).then((answer) => {
             request.destroy();
-            resolve({
-              response: new GatewayResponse(response.statusCode ?? 0, headers, new Uint8Array(Buffer.concat(chunks))),
-              sent,
-            });
-          });
+            resolve({ response: answer, sent });
+          }, reject);
         },
       );
       // The server may close the connection as soon as it has answered: a write error after that is expected.
