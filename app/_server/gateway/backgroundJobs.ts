@@ -1,7 +1,9 @@
 // The gateway's timer: every ANCHOR_INTERVAL_SECONDS it anchors the pending disclosures and sweeps the wrapped keys
-// of readers who lost access. Started by the first gateway request; errors are logged and never end the process.
+// of readers who lost access (and the emergency copies of patients who turned emergency access off). Started by the
+// first gateway request; errors are logged and never end the process.
 import type { Gateway } from "./context";
 import { anchorPendingDisclosures } from "./disclosureAnchor";
+import { sweepEscrowCopies } from "./emergencyAccess";
 import { sweepRevokedKeys } from "./keySweep";
 
 const store = globalThis as typeof globalThis & { __medconsentGatewayTimer?: ReturnType<typeof setInterval> };
@@ -24,6 +26,13 @@ export function startBackgroundJobs(gateway: Gateway): void {
       if (deleted > 0) console.log(`gateway: deleted ${deleted} wrapped keys of readers who lost access`);
     } catch (error) {
       console.error("gateway: key sweep failed:", error instanceof Error ? error.message : error);
+    }
+    // Emergency escrow copies of patients who turned emergency access off (emergencyAccess.ts).
+    try {
+      const deleted = await sweepEscrowCopies(gateway);
+      if (deleted > 0) console.log(`gateway: deleted ${deleted} emergency copies of patients who turned emergency off`);
+    } catch (error) {
+      console.error("gateway: escrow sweep failed:", error instanceof Error ? error.message : error);
     } finally {
       running = false;
     }

@@ -1,13 +1,18 @@
 // The gateway's configuration: one typed object read from the environment at first use, with errors that name the
 // variable. Chain, RPC and contract addresses come from the portal's appConfig (the generated bindings).
 import path from "node:path";
-import type { Chain, Hex } from "viem";
+import { hexToBytes, type Chain, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { appConfig } from "../../_lib/appConfig";
 import type { MedConsentAddresses } from "../../_lib/consentClient";
 
 /** Hardhat test account #19: the gateway's anchoring account on the local chain (31337) only (the seed grants it GATEWAY_ROLE). */
 const LOCAL_GATEWAY_KEY: Hex = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e";
+/**
+ * The emergency escrow's X25519 secret key on the local chain (31337) only: well known (it is in this file), like the
+ * Hardhat keys, so the demo can break the glass. Any other chain needs GATEWAY_ESCROW_KEY, or has no emergency path.
+ */
+export const LOCAL_ESCROW_KEY: Hex = "0x16f0f00e4d95a4c491ed1a0db87166c8a9920caefbc9f261526c98a36cc47a2c";
 
 export type BlobStoreConfig =
   { kind: "folder"; dir: string } | { kind: "s3"; bucket: string; prefix: string; endpoint?: string; region: string };
@@ -45,6 +50,11 @@ export interface GatewayConfig {
   blobCacheBytes: number;
   /** How long one JSON-RPC call may take before the gateway answers 503 chain_unavailable. */
   rpcTimeoutMs: number;
+  /**
+   * The emergency escrow's X25519 secret key (GATEWAY_ESCROW_KEY); its public half is published on the KeyDirectory
+   * under the anchoring account's address. Undefined off the local chain when unset: the emergency path answers 503.
+   */
+  escrowSecretKey?: Uint8Array;
 }
 
 export class GatewayConfigError extends Error {
@@ -115,6 +125,23 @@ function readAnchorAccount(env: Env, isLocalChain: boolean): PrivateKeyAccount |
   return privateKeyToAccount(hex as Hex);
 }
 
+function readEscrowKey(
+  env: Env,
+  isLocalChain: boolean,
+  anchorAccount: PrivateKeyAccount | undefined,
+): Uint8Array | undefined {
+  const key = env.GATEWAY_ESCROW_KEY?.trim() || (isLocalChain ? LOCAL_ESCROW_KEY : undefined);
+  if (key === undefined) return undefined;
+  const hex = key.startsWith("0x") ? key : `0x${key}`;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new GatewayConfigError("GATEWAY_ESCROW_KEY is not a 32-byte hex key.");
+  if (anchorAccount === undefined) {
+    throw new GatewayConfigError(
+      "GATEWAY_ESCROW_KEY needs GATEWAY_PRIVATE_KEY: the escrow's public key is published under that account's address.",
+    );
+  }
+  return hexToBytes(hex as Hex);
+}
+
 /** Reads and validates the gateway's configuration; throws GatewayConfigError naming the faulty variable. */
 export function readGatewayConfig(env: Env = process.env): GatewayConfig {
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
@@ -125,6 +152,7 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
   if (!/^https?:\/\//.test(rpcUrl)) throw new GatewayConfigError(`GATEWAY_RPC_URL must be an http(s) URL.`);
   // turbopackIgnore: a folder chosen at run time, not a source file the build should trace.
   const dataDir = path.resolve(/*turbopackIgnore: true*/ env.GATEWAY_DATA_DIR?.trim() || path.join(".data", "gateway"));
+  const anchorAccount = readAnchorAccount(env, appConfig.isLocalChain);
   return {
     ...readOrigin(env),
     chain: appConfig.chain,
@@ -138,9 +166,10 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
     rateLimit: wholeNumber(env, "GATEWAY_RATE_LIMIT", 600, 1),
     authRateLimit: wholeNumber(env, "GATEWAY_AUTH_RATE_LIMIT", 30, 1),
     trustedProxyHops: wholeNumber(env, "GATEWAY_TRUSTED_PROXY_HOPS", 0, 0),
-    anchorAccount: readAnchorAccount(env, appConfig.isLocalChain),
+    anchorAccount,
     anchorIntervalSeconds: wholeNumber(env, "ANCHOR_INTERVAL_SECONDS", 60, 0),
     blobCacheBytes: wholeNumber(env, "GATEWAY_BLOB_CACHE_BYTES", 64 * 1024 * 1024, 0),
     rpcTimeoutMs: wholeNumber(env, "GATEWAY_RPC_TIMEOUT_MS", 5_000, 100),
+    escrowSecretKey: readEscrowKey(env, appConfig.isLocalChain, anchorAccount),
   };
 }

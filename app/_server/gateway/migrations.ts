@@ -58,6 +58,20 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX disclosures_batch_root ON disclosures (batch_root, seq);
     `,
   },
+  {
+    version: 5,
+    name: "emergency escrow keys",
+    sql: `
+      CREATE TABLE escrow_keys (
+        patient text NOT NULL,
+        record_id numeric(20, 0) NOT NULL,
+        wrapped_key bytea NOT NULL,          -- the record key wrapped for the operator's escrow key; never served as is
+        category smallint NOT NULL CHECK (category BETWEEN 0 AND 12), -- routine categories only, never 32-36
+        stored_at bigint NOT NULL,           -- unix milliseconds
+        PRIMARY KEY (patient, record_id)
+      );
+    `,
+  },
 ];
 
 // Any constant: keeps two gateway processes from migrating one Postgres at the same time.

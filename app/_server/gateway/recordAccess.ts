@@ -2,12 +2,13 @@
 // before any byte is returned, and answered with the ciphertext plus the reader's own wrapped key; the gateway never
 // sees a record key or a plaintext.
 import type { Address, Hex } from "viem";
-import { READ, TREATMENT } from "../../_lib/consentCodes";
+import { EMERGENCY, READ, TREATMENT } from "../../_lib/consentCodes";
 import { cidOfHash } from "../../_lib/vault/cid";
 import { fromBase64Url, toBase64Url } from "../../_lib/vault/encoding";
 import { WRAPPED_KEY_LENGTH } from "../../_lib/vault/keyWrap";
 import type { Gateway } from "./context";
 import { logDisclosureWithKey } from "./disclosures";
+import { purgeEscrowIfEmergencyOff, serveEscrowKey } from "./emergencyAccess";
 import { badRequest, forbidden, GatewayError, notFound } from "./errors";
 import { deleteReaderKeys, findWrappedKey, listOwnKeys, upsertWrappedKey } from "./wrappedKeys";
 import type { RecordMeta } from "./chainAccess";
@@ -45,6 +46,10 @@ export async function readRecord(
     );
   }
   const purpose = request.purpose ?? TREATMENT;
+  // Emergency escrow (emergencyAccess.ts): checked on every emergency read, so a patient who turned emergency access
+  // off without telling the gateway loses the escrow copies here at the latest.
+  const emergency = !isPatient && purpose === EMERGENCY;
+  if (emergency) await purgeEscrowIfEmergencyOff(gateway, patient);
   const record = await existingRecord(gateway, patient, recordId);
   const category = 1n << BigInt(record.category);
   if (!isPatient && !(await gateway.chain.hasAccess(patient, reader, category, READ, purpose))) {
@@ -57,20 +62,16 @@ export async function readRecord(
   }
   // One statement finds the reader's key and logs the disclosure, before any byte is returned.
   let logged: { seq: bigint; wrappedKey: Uint8Array } | undefined;
+  const disclosure = { reader, patient, recordId, purpose, servedAt: Math.floor(Date.now() / 1000), requestId };
   try {
-    logged = await logDisclosureWithKey(gateway.db, {
-      reader,
-      patient,
-      recordId,
-      purpose,
-      servedAt: Math.floor(Date.now() / 1000),
-      requestId,
-    });
+    logged = await logDisclosureWithKey(gateway.db, disclosure);
   } catch (error) {
     // No log entry, no disclosure: the patient must be able to see every read.
     console.error("gateway: could not log a disclosure:", error);
     throw new GatewayError(503, "log_unavailable", "The gateway cannot log this read right now, so it serves nothing.");
   }
+  // No key of its own: a provider that broke the glass gets the escrow copy re-wrapped for it, logged the same way.
+  if (logged === undefined && emergency) logged = await serveEscrowKey(gateway, disclosure, record);
   if (logged === undefined) throw keyNotFound();
   const { seq, wrappedKey } = logged;
   return {

@@ -1,0 +1,26 @@
+// PUT /api/emergency/escrow/{patient}/{recordId} { wrappedKey }: the patient's emergency copy of one routine record's
+// key, wrapped for the escrow key (201 created, 200 replaced); only while their emergency access is on.
+import { readJsonBody } from "../../../../../_server/gateway/body";
+import { storeEscrowCopy } from "../../../../../_server/gateway/emergencyAccess";
+import { handleGateway, json } from "../../../../../_server/gateway/http";
+import { parseAddress, parseRecordId } from "../../../../../_server/gateway/ids";
+import { parseWrappedKeyBody } from "../../../../../_server/gateway/recordAccess";
+import { requireSession } from "../../../../../_server/gateway/sessions";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function PUT(request: Request, { params }: { params: Promise<{ patient: string; recordId: string }> }) {
+  return handleGateway(request, "api", async ({ gateway }) => {
+    const session = await requireSession(gateway.db, request);
+    const { patient, recordId } = await params;
+    const copy = {
+      caller: session.address,
+      patient: parseAddress(patient, "patient"),
+      recordId: parseRecordId(recordId),
+      wrappedKey: parseWrappedKeyBody(await readJsonBody(request)),
+    };
+    const { created } = await storeEscrowCopy(gateway, copy);
+    return json(created ? 201 : 200, { patient: copy.patient, recordId: copy.recordId.toString() });
+  });
+}

@@ -1,0 +1,27 @@
+// GET /api/emergency/escrow/{patient}: which of the patient's records have an emergency copy (ids only, patient only).
+// DELETE: the patient withdraws every emergency copy, as the portal does right after turning emergency access off.
+import { listEscrowCopies, withdrawEscrowCopies } from "../../../../_server/gateway/emergencyAccess";
+import { handleGateway, json } from "../../../../_server/gateway/http";
+import { parseAddress } from "../../../../_server/gateway/ids";
+import { requireSession } from "../../../../_server/gateway/sessions";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+type Params = { params: Promise<{ patient: string }> };
+
+export function GET(request: Request, { params }: Params) {
+  return handleGateway(request, "api", async ({ gateway }) => {
+    const session = await requireSession(gateway.db, request);
+    const patient = parseAddress((await params).patient, "patient");
+    return json(200, await listEscrowCopies(gateway, session.address, patient));
+  });
+}
+
+export function DELETE(request: Request, { params }: Params) {
+  return handleGateway(request, "api", async ({ gateway }) => {
+    const session = await requireSession(gateway.db, request);
+    const patient = parseAddress((await params).patient, "patient");
+    return json(200, await withdrawEscrowCopies(gateway, session.address, patient));
+  });
+}
