@@ -154,6 +154,12 @@ async function main() {
     readers: [familyPractice, laboratory],
   });
   await vault.addRecord({ ...forAlice, author: alice, file: ALICE_MEDICATIONS, readers: [familyPractice] });
+  // Alice leaves emergency access on (the default): the local gateway's escrow key goes on the KeyDirectory under its
+  // account, and her routine records get escrow copies, so St. Mary's can break the glass and open her allergies.
+  const escrowCopies = await vault.prepareEmergencyAccess({
+    gateway: gateway.connect(ethers.provider),
+    patient: alice,
+  });
 
   // Bob: consents ended by revoke-all, then a guardian's grant in the new epoch, and an emergency access.
   const asBob = consents.connect(bob);
@@ -182,6 +188,11 @@ async function main() {
   console.log("Seeded the local chain with the demo scene.\n");
   printPeople(people);
   console.log(`\nDemo record ciphertexts (for record:verify): ${DEMO_FILES_DIR}/`);
+  if (escrowCopies > 0) {
+    console.log(
+      `Alice's ${escrowCopies} routine records can be opened by St. Mary's Hospital after it breaks the glass.`,
+    );
+  }
   if (process.env.GATEWAY_URL === undefined) {
     console.log("No GATEWAY_URL: the records are on chain but not uploaded, so no one can open them in the portal.");
   }

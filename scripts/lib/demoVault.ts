@@ -1,7 +1,8 @@
 // The seed's use of the encrypted vault, exactly as the portal does it: each demo person's X25519 key is derived from
 // their signature of the fixed EIP-712 message and published in the KeyDirectory; each record is encrypted, its
 // ciphertext uploaded to the gateway (signed in with SIWE), registered on chain, and its key wrapped for the patient
-// and the providers who may read it.
+// and the providers who may read it. With emergency access on, the patient's routine records also get escrow copies
+// for the gateway's emergency key, as the portal makes them when the patient turns emergency access on.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HDNodeWallet } from "ethers";
@@ -15,6 +16,7 @@ import {
   wrapRecordKey,
   type EncryptionKeyPair,
 } from "../../app/_lib/vault";
+import { checkedEscrowKey, isEscrowCategory } from "../../app/_lib/vault/escrow";
 import { CATEGORIES } from "../../app/_lib/consentCodes";
 import type { KeyDirectory, RecordRegistry } from "../../typechain-types";
 import { fileBytesOf, type DemoRecordFile } from "./demoRecords";
@@ -32,6 +34,12 @@ export interface DemoVault {
     file: DemoRecordFile;
     readers: HDNodeWallet[];
   }): Promise<bigint>;
+  /**
+   * Publishes the gateway's emergency escrow key from the gateway's own account (`gateway`, which must be the address
+   * the gateway announces) and stores an escrow copy of each routine record added for `patient`; returns how many.
+   * Without a gateway it does nothing and returns 0.
+   */
+  prepareEmergencyAccess(options: { gateway: HDNodeWallet; patient: HDNodeWallet }): Promise<number>;
 }
 
 export function demoVault(options: {
@@ -45,6 +53,8 @@ export function demoVault(options: {
   const { chainId, keyDirectory, records, gatewayUrl, filesDir } = options;
   const keyPairs = new Map<string, EncryptionKeyPair>();
   const sessions = new Map<string, GatewayClient>();
+  /** What the escrow needs of each record added here: its category, content hash and key. */
+  const added: { patient: string; recordId: bigint; category: number; contentHash: Hex; recordKey: Uint8Array }[] = [];
 
   async function keyPairOf(wallet: HDNodeWallet): Promise<EncryptionKeyPair> {
     let pair = keyPairs.get(wallet.address);
@@ -104,6 +114,7 @@ export function demoVault(options: {
         path.join(filesDir, `${patientName}-${recordId}-${CATEGORIES.find((c) => c.bit === file.category)!.key}.bin`),
         sealed.ciphertext,
       );
+      added.push({ patient: patient.address, recordId, category: file.category, ...sealed });
 
       if (gatewayUrl !== undefined) {
         const author_ = await gatewayAs(author);
@@ -117,6 +128,35 @@ export function demoVault(options: {
         }
       }
       return recordId;
+    },
+
+    async prepareEmergencyAccess({ gateway, patient }) {
+      if (gatewayUrl === undefined) return 0;
+      const patientClient = await gatewayAs(patient);
+      const announced = await patientClient.get("/api/emergency/escrow");
+      expectStatus("reading the gateway's emergency escrow key", announced, 200);
+      const escrow = announced.json<{ address: string; publicKey: Hex }>();
+      if (escrow.address.toLowerCase() !== gateway.address.toLowerCase()) {
+        throw new Error(
+          `The gateway's escrow account is ${escrow.address}, not the local gateway account ${gateway.address}: ` +
+            "run it without GATEWAY_PRIVATE_KEY on the local chain.",
+        );
+      }
+      if ((await keyDirectory.encryptionKeyOf(gateway.address)).toLowerCase() !== escrow.publicKey.toLowerCase()) {
+        await (await keyDirectory.connect(gateway).setEncryptionKey(escrow.publicKey)).wait();
+      }
+      const escrowKey = checkedEscrowKey(escrow, await keyDirectory.encryptionKeyOf(gateway.address));
+      let copies = 0;
+      for (const record of added) {
+        if (record.patient !== patient.address || !isEscrowCategory(record.category)) continue;
+        const wrapped = wrapRecordKey(record.recordKey, escrowKey, record.contentHash);
+        const response = await patientClient.putJson(`/api/emergency/escrow/${patient.address}/${record.recordId}`, {
+          wrappedKey: toBase64Url(wrapped),
+        });
+        expectStatus(`storing the emergency copy of record ${record.recordId}`, response, 200, 201);
+        copies++;
+      }
+      return copies;
     },
   };
 }
