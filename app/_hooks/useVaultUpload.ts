@@ -16,9 +16,10 @@ import { useConsentClient } from "./useConsentClient";
 import { useEncryptionKey } from "./useEncryptionKey";
 import { useGatewaySession } from "./useGatewaySession";
 import { useTransactor } from "./useTransactor";
+import { escrowNewRecord } from "./useEmergencyEscrow";
 import { readersOfCategory, shareRecordKey } from "./useVaultShare";
 
-export type UploadStepId = "unlock" | "encrypt" | "upload" | "register" | "ownKey" | "share";
+export type UploadStepId = "unlock" | "encrypt" | "upload" | "register" | "ownKey" | "share" | "emergency";
 export type StepStatus = "waiting" | "active" | "done" | "failed" | "skipped";
 
 export interface UploadStep {
@@ -35,6 +36,7 @@ const STEPS: { id: UploadStepId; label: string }[] = [
   { id: "register", label: "Record its fingerprint on the chain" },
   { id: "ownKey", label: "Keep a key for yourself" },
   { id: "share", label: "Share with the providers who may read this kind of data" },
+  { id: "emergency", label: "Prepare it for an emergency department (routine records, while emergency access is on)" },
 ];
 
 const initialSteps = (): UploadStep[] => STEPS.map((s) => ({ ...s, status: "waiting" }));
@@ -148,6 +150,20 @@ export function useVaultUpload(patient: Address) {
         }
       }
       mark("share", readers.length === 0 ? "skipped" : "done", shareSummary(shared, waiting, refused));
+
+      // Emergency escrow (useEmergencyEscrow.ts). A failure here leaves the record stored and shared.
+      step = "emergency";
+      mark("emergency", "active");
+      try {
+        const outcome = await escrowNewRecord(client, { patient, recordId: id, category, ...encrypted });
+        mark("emergency", outcome === "prepared" ? "done" : "skipped", EMERGENCY_OUTCOMES[outcome]);
+      } catch (error) {
+        mark(
+          "emergency",
+          "failed",
+          `${describeVaultFailure(error)} The record is stored and shared; prepare it later under “Delegates & emergency”.`,
+        );
+      }
       return true;
     } catch (error) {
       if (error instanceof GatewayError && error.needsSignIn) session.forget();
@@ -160,6 +176,12 @@ export function useVaultUpload(patient: Address) {
 
   return { steps, progress, running, recordId, upload, tx };
 }
+
+const EMERGENCY_OUTCOMES = {
+  prepared: "A hospital that breaks the glass can open it in an emergency; every such read is logged and shown to you.",
+  sensitive: "Sensitive records are never opened in an emergency.",
+  "emergency-off": "Your emergency access is off, so no emergency copy is kept.",
+} as const;
 
 function shareSummary(shared: string[], waiting: string[], refused: string[]): string {
   const parts: string[] = [];

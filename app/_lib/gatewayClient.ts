@@ -124,6 +124,10 @@ export const gatewayPaths = {
   disclosures: (patient: Address) =>
     `/api/disclosures?${new URLSearchParams({ patient: checkAddress(patient, "patient") })}`,
   anchor: () => "/api/disclosures/anchor",
+  escrowRecipient: () => "/api/emergency/escrow",
+  escrowCopies: (patient: Address) => `/api/emergency/escrow/${checkAddress(patient, "patient")}`,
+  escrowCopy: (patient: Address, recordId: bigint) =>
+    `/api/emergency/escrow/${checkAddress(patient, "patient")}/${checkRecordId(recordId)}`,
 };
 
 export interface GatewaySession {
@@ -327,6 +331,30 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
     /** Every read of the patient's records, newest first, each with its anchor once anchored. */
     async disclosures(patient: Address): Promise<Disclosure[]> {
       return (await json<{ entries: Disclosure[] }>(gatewayPaths.disclosures(patient))).entries;
+    },
+
+    /** Whom emergency (escrow) copies are wrapped for: check `publicKey` against the KeyDirectory before using it. */
+    escrowRecipient(): Promise<{ address: Address; publicKey: Hex }> {
+      return json(gatewayPaths.escrowRecipient());
+    },
+
+    /** The ids of the patient's records the gateway holds an emergency copy of (patient only). */
+    async escrowRecordIds(patient: Address): Promise<bigint[]> {
+      const body = await json<{ recordIds: (string | number)[] }>(gatewayPaths.escrowCopies(patient));
+      return body.recordIds.map((id) => BigInt(id));
+    },
+
+    /** Stores the emergency copy of one routine record's key, wrapped for the escrow key (patient only). */
+    async putEscrowCopy(patient: Address, recordId: bigint, wrappedKey: Uint8Array): Promise<void> {
+      await request(
+        gatewayPaths.escrowCopy(patient, recordId),
+        sendJson("PUT", { wrappedKey: toBase64Url(wrappedKey) }),
+      );
+    },
+
+    /** Deletes every emergency copy of the patient's record keys; how many there were. */
+    async withdrawEscrowCopies(patient: Address): Promise<number> {
+      return (await json<{ deleted: number }>(gatewayPaths.escrowCopies(patient), { method: "DELETE" })).deleted;
     },
 
     /** Anchors the pending reads on chain now; null when nothing was pending. */

@@ -2,7 +2,7 @@
 // by category. Pure: no React, no network; names come from a lookup the caller provides.
 import type { Address, Hex } from "viem";
 import { summarizeConsent, type PatientEvent } from "./consentClient";
-import { CATEGORIES, PURPOSES, ROUTINE_CATEGORIES, joinWords } from "./consentCodes";
+import { CATEGORIES, EMERGENCY, PURPOSES, ROUTINE_CATEGORIES, joinWords } from "./consentCodes";
 import { formatDateTime } from "./format";
 import type { Disclosure } from "./gatewayClient";
 
@@ -259,15 +259,20 @@ function readEntry(
   const recordId = BigInt(read.recordId);
   const category = records.get(recordId)?.category;
   const byPatient = same(read.reader, patient);
+  // A break-glass read (purpose emergency) by someone else stands out like the break-glass itself.
+  const emergency = read.purpose === EMERGENCY && !byPatient;
   return {
     id: `read:${read.seq}`,
     kind: "recordRead",
     timestamp: read.servedAt,
-    title: `${byPatient ? "You" : name(read.reader)} read record ${recordId}${category === undefined ? "" : ` (${categoryLabel(category)})`}`,
+    title: `${byPatient ? "You" : name(read.reader)} read record ${recordId}${category === undefined ? "" : ` (${categoryLabel(category)})`}${emergency ? " in an emergency" : ""}`,
     detail:
-      `For ${purposeLabel(read.purpose)}. Logged by the gateway before the file was handed out` +
+      (emergency
+        ? "For emergency care, through emergency access, without your consent. "
+        : `For ${purposeLabel(read.purpose)}. `) +
+      "Logged by the gateway before the file was handed out" +
       (read.anchor ? ", and anchored on the chain." : "; not anchored on the chain yet."),
-    highlight: false,
+    highlight: emergency,
     providers: byPatient ? [] : [read.reader],
     categories: category === undefined ? undefined : 1n << BigInt(category),
   };

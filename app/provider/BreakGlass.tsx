@@ -11,6 +11,7 @@ import { appConfig } from "../_lib/appConfig";
 import { EMERGENCY_REASONS, emergencyReasonHash, listEmergencyAccesses } from "../_lib/emergency";
 import { shortAddress } from "../_lib/format";
 import { checkAddress } from "../_lib/providers";
+import { EmergencyRecords } from "./EmergencyRecords";
 import { AddressField, SelectField, focusFirstError, formatDateTime } from "./fields";
 
 export function BreakGlass({ me, patients }: { me: Address; patients: readonly Address[] }) {
@@ -185,6 +186,7 @@ export function BreakGlass({ me, patients }: { me: Address; patients: readonly A
         </div>
       ) : null}
       <TransactionStatus state={tx.state} />
+      {open && patientAddress ? <EmergencyRecords me={me} patient={patientAddress} /> : null}
 
       <h3>Your emergency accesses</h3>
       {history.isPending ? <p>Loading…</p> : null}

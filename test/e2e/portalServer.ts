@@ -1,5 +1,7 @@
 // The stack the end-to-end suite runs against: a real `hardhat node` (own port), the contracts deployed with the
-// testnet command, the demo scene, and the portal's production build (`next build` + `next start`).
+// testnet command, the portal's production build (`next build` + `next start`), and the demo scene seeded through its
+// gateway as `npm run dev` does (records uploaded, the escrow key published, Alice's routine records ready for
+// emergencies).
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -43,13 +45,14 @@ export async function startPortalStack(options: { distDir?: string } = {}): Prom
     rmSync(gatewayDataDir, { recursive: true, force: true });
   };
   try {
-    for (const args of [
-      ["deploy", "--network", "custom"],
-      ["run", "--network", "custom", "scripts/seed.ts"],
-    ]) {
-      const result = await runHardhat(args, { env: customNetworkEnv(chain.url), timeoutMs: 120_000 });
+    const hardhat = async (args: string[], extraEnv: Record<string, string> = {}) => {
+      const result = await runHardhat(args, {
+        env: { ...customNetworkEnv(chain.url), ...extraEnv },
+        timeoutMs: 180_000,
+      });
       if (result.code !== 0) throw new Error(`${result.command} failed:\n${result.output}`);
-    }
+    };
+    await hardhat(["deploy", "--network", "custom"]);
     const env = cleanEnv({
       NEXT_TELEMETRY_DISABLED: "1",
       NEXT_DIST_DIR: options.distDir ?? E2E_DIST_DIR,
@@ -75,6 +78,7 @@ export async function startPortalStack(options: { distDir?: string } = {}): Prom
       stdio: "ignore",
     });
     await waitForHttp(portalUrl, server, { tries: 300 });
+    await hardhat(["run", "--network", "custom", "scripts/seed.ts"], { GATEWAY_URL: portalUrl });
     return { chain, portalUrl, gatewayDataDir, stop };
   } catch (error) {
     await stop();

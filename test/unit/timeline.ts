@@ -569,6 +569,26 @@ describe("timeline (a patient's events in plain words)", function () {
       expect(timelineProviders(entries)).to.include(NORTHSIDE);
     });
 
+    it("highlights a provider's emergency read (purpose emergency) in words, not only by colour", function () {
+      const disclosures = [
+        { ...read(3, ST_MARYS, 2, T + 300), purpose: 32 },
+        { ...read(4, BOB, 2, T + 301), purpose: 32 },
+        read(5, RIVERSIDE, 2, T + 302),
+      ];
+      const reads = buildTimeline(bobsHistory(), BOB, { ...options, disclosures }).filter(
+        (e) => e.kind === "recordRead",
+      );
+      const emergency = reads.find((e) => e.id === "read:3")!;
+      expect(emergency.highlight).to.equal(true);
+      expect(emergency.title).to.equal("St. Mary's Hospital read record 2 (lab results) in an emergency");
+      expect(emergency.detail).to.equal(
+        "For emergency care, through emergency access, without your consent. Logged by the gateway before the file " +
+          "was handed out; not anchored on the chain yet.",
+      );
+      // The patient's own read for an emergency and an ordinary read stay ordinary.
+      expect(reads.filter((e) => e.highlight).map((e) => e.id)).to.deep.equal(["read:3"]);
+    });
+
     it("leaves the chain's timeline unchanged without reads", function () {
       expect(buildTimeline(bobsHistory(), BOB, { ...options, disclosures: [] })).to.deep.equal(
         buildTimeline(bobsHistory(), BOB, options),

@@ -13,12 +13,15 @@ export function RecordOpener({
   patient,
   recordId,
   askPurpose,
+  purpose: fixedPurpose,
 }: {
   reader: Address;
   patient: Address;
   recordId: bigint;
   /** A provider says why it reads (the gateway checks that purpose); the patient reading their own does not. */
   askPurpose: boolean;
+  /** A purpose decided by the context (break-glass reads are for emergency care): no choice is offered. */
+  purpose?: string;
 }) {
   const open = useVaultRecord(reader);
   const [purpose, setPurpose] = useState<string>("treatment");
@@ -29,7 +32,7 @@ export function RecordOpener({
   return (
     <div className="record-opener">
       <div className="inline-form">
-        {askPurpose ? (
+        {askPurpose && fixedPurpose === undefined ? (
           <div className="field">
             <label htmlFor={purposeId}>Purpose of reading record {String(recordId)}</label>
             <select id={purposeId} value={purpose} onChange={(e) => setPurpose(e.target.value)}>
@@ -44,7 +47,9 @@ export function RecordOpener({
         <button
           type="button"
           disabled={open.isPending}
-          onClick={() => open.mutate({ patient, recordId, purpose: askPurpose ? purpose : undefined })}
+          onClick={() =>
+            open.mutate({ patient, recordId, purpose: fixedPurpose ?? (askPurpose ? purpose : undefined) })
+          }
         >
           {open.isPending ? "Opening…" : "Open"}
           <span className="visually-hidden"> record {String(recordId)}</span>

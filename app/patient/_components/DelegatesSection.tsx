@@ -5,9 +5,11 @@ import { useId, useState, type FormEvent } from "react";
 import { isAddress, zeroAddress, type Address } from "viem";
 import { TransactionStatus } from "../../_components/TransactionStatus";
 import { useConsentClient } from "../../_hooks/useConsentClient";
+import { useEmergencyEscrow } from "../../_hooks/useEmergencyEscrow";
 import { useTransactor } from "../../_hooks/useTransactor";
 import { formatDateTime } from "../../_lib/format";
 import { latestDelegates, openEmergencyAccesses } from "../../_lib/timeline";
+import { EmergencyEscrowStatus, EmergencyTrustNote } from "./EmergencyEscrow";
 import { useChainNow, useNames, usePatientEvents } from "./usePatientData";
 
 export function DelegatesSection({ patient }: { patient: Address }) {
@@ -176,23 +178,23 @@ function EmergencyAccess({ patient }: { patient: Address }) {
   });
   const nameOf = useNames((open.data ?? []).map((o) => o.grantee));
 
-  const toggle = (next: boolean) =>
-    tx.send(next ? "Turning emergency access on" : "Turning emergency access off", {
+  const escrow = useEmergencyEscrow(patient);
+
+  async function toggle(next: boolean) {
+    const changed = await tx.send(next ? "Turning emergency access on" : "Turning emergency access off", {
       ...registry,
       functionName: "setEmergencyAccess",
       args: [next],
     });
+    // The key path follows the setting (EmergencyEscrow.tsx): routine records prepared when on, copies deleted when off.
+    if (changed && next) escrow.prepare.mutate();
+    if (changed && !next) escrow.withdraw.mutate();
+  }
 
   return (
     <div className="subsection">
       <h3>Emergency access (“break the glass”)</h3>
-      <p>
-        In an emergency, a provider that the licensing board flagged as emergency-capable (such as a hospital) may read
-        your <strong>routine</strong> data, never the sensitive categories (mental health, substance use, sexual and
-        reproductive health, genetic data, HIV and other infectious disease), for 24 hours, even without your consent.
-        Every use is logged on the chain and shown in your timeline. Turning it off also ends any emergency access still
-        open.
-      </p>
+      <EmergencyTrustNote />
       <TransactionStatus state={tx.state} />
       {allowed.data === undefined ? (
         <p>{allowed.error ? "Could not read your emergency setting from the chain." : "Loading your setting…"}</p>
@@ -206,12 +208,13 @@ function EmergencyAccess({ patient }: { patient: Address }) {
             type="button"
             className={allowed.data ? "danger" : "primary"}
             disabled={tx.busy}
-            onClick={() => toggle(!allowed.data)}
+            onClick={() => void toggle(!allowed.data)}
           >
             {allowed.data ? "Turn emergency access off" : "Turn emergency access on"}
           </button>
         </div>
       )}
+      {allowed.data !== undefined ? <EmergencyEscrowStatus escrow={escrow} allowed={allowed.data} /> : null}
       {open.data && open.data.length > 0 ? (
         <div className="notice emergency" role="note">
           <p>Emergency access open now:</p>

@@ -2,7 +2,7 @@
 // One read of a patient's record, with "Verify": the leaf recomputed here, its proof walked here, and the chain asked.
 import { useEffect } from "react";
 import { useVerifyDisclosure } from "../../_hooks/useVaultDisclosures";
-import { PURPOSES } from "../../_lib/consentCodes";
+import { EMERGENCY, PURPOSES } from "../../_lib/consentCodes";
 import { formatDateTime } from "../../_lib/format";
 import { describeVaultFailure, type Disclosure } from "../../_lib/gatewayClient";
 
@@ -28,10 +28,17 @@ export function DisclosureItem({
 
   return (
     <>
-      <p>
-        <strong>{readerName}</strong> read record {String(entry.recordId)} for {purposeLabel(entry.purpose)} on{" "}
-        {formatDateTime(entry.servedAt)}.
-      </p>
+      {entry.purpose === EMERGENCY ? (
+        <p className="disclosure-emergency">
+          <span className="badge-emergency">Emergency</span> <strong>{readerName}</strong> broke the glass and read
+          record {String(entry.recordId)} for emergency care, without your consent, on {formatDateTime(entry.servedAt)}.
+        </p>
+      ) : (
+        <p>
+          <strong>{readerName}</strong> read record {String(entry.recordId)} for {purposeLabel(entry.purpose)} on{" "}
+          {formatDateTime(entry.servedAt)}.
+        </p>
+      )}
       <p className="muted small">
         Read number {String(entry.seq)} · request <span className="mono">{entry.requestId}</span>
       </p>

@@ -3,6 +3,7 @@
 import type { Address } from "viem";
 import { GatewaySignIn } from "../../_components/vault/GatewaySignIn";
 import { useAnchorNow, useDisclosures } from "../../_hooks/useVaultDisclosures";
+import { EMERGENCY } from "../../_lib/consentCodes";
 import { describeVaultFailure } from "../../_lib/gatewayClient";
 import { DisclosureItem } from "./DisclosureItem";
 import { useNames } from "./usePatientData";
@@ -30,7 +31,11 @@ export function DisclosuresSection({ patient }: { patient: Address }) {
         {disclosures.data?.length === 0 ? <p>Nobody has read your records through the gateway.</p> : null}
         <ul className="cards">
           {entries.map((entry) => (
-            <li key={String(entry.seq)} className="card disclosure" data-seq={String(entry.seq)}>
+            <li
+              key={String(entry.seq)}
+              className={entry.purpose === EMERGENCY ? "card disclosure emergency" : "card disclosure"}
+              data-seq={String(entry.seq)}
+            >
               <DisclosureItem
                 entry={entry}
                 readerName={
