@@ -436,7 +436,8 @@ describe("Portal end to end", function () {
   });
 
   describe("emergency access", function () {
-    it("St. Mary's breaks the glass on Alice, and her timeline shows it highlighted", async function () {
+    it("St. Mary's breaks the glass on Alice, opens her allergies, and she sees both highlighted", async function () {
+      this.timeout(240_000);
       const hospital = await connectedAt(ST_MARYS, "/provider");
       const panel = hospital.page.locator("section.emergency");
       await panel.getByLabel("Patient's address", { exact: true }).fill(address(ALICE));
@@ -446,7 +447,51 @@ describe("Portal end to end", function () {
       await transaction(panel, "confirmed");
       await panel.getByTestId("emergency-window").waitFor();
 
+      // The open window leads straight to Alice's routine records. The seed left her emergency access on and prepared
+      // them for emergencies, so the gateway re-wraps her allergies' key for St. Mary's; its browser decrypts them.
+      const records = panel.getByTestId("emergency-records");
+      await records.getByRole("button", { name: "Sign in to the gateway" }).click();
+      const allergies = records.locator("li.card", { hasText: "Record 1: allergies" });
+      await allergies.getByRole("button", { name: "Open record 1" }).click();
+      const viewer = allergies.getByTestId("record-viewer");
+      await viewer.waitFor();
+      const allergyList = viewer.locator("section.fhir-section", { hasText: "Allergies" });
+      await allergyList.waitFor();
+      const shown = await allergyList.innerText();
+      expect(shown).to.include("Allergy to penicillin");
+      expect(shown).to.include("high risk");
+      expect(shown).to.include("Hives and swelling");
+      expect(shown).to.include("Latex allergy");
+      expect(await allergies.innerText()).to.include("its fingerprint matches the one on the chain");
+      // Sensitive records are never listed here (break-glass never opens them).
+      expect(await records.locator("li.card", { hasText: "mental health" }).count()).to.equal(0);
+      await expectAccessible(hospital.page);
+
       const { page } = await connectedAt(ALICE, "/patient");
+      // "Who read my records": St. Mary's emergency read, marked in words and not only by colour.
+      const reads = page.locator("#reads");
+      await reads.getByRole("button", { name: "Sign in to the gateway" }).click();
+      const emergencyRead = reads.locator("li.disclosure.emergency");
+      await emergencyRead.waitFor();
+      const readText = await emergencyRead.innerText();
+      expect(readText).to.include("Emergency");
+      expect(readText).to.include("St. Mary's Hospital broke the glass and read record 1 for emergency care");
+      expect(await emergencyRead.locator(".badge-emergency").count()).to.equal(1);
+      const ordinaryRead = (locator: Locator) =>
+        locator.evaluate((li) => `${getComputedStyle(li).backgroundColor} ${getComputedStyle(li).borderLeftColor}`);
+      expect(await ordinaryRead(emergencyRead)).to.not.equal(
+        await ordinaryRead(page.locator("#consents li.card").first()),
+      );
+      await page
+        .locator("li.timeline-entry.highlight", {
+          hasText: "St. Mary's Hospital read record 1 (allergies) in an emergency",
+        })
+        .waitFor();
+      // Her emergency setting says who can technically open her routine records, and how many are ready.
+      const setting = page.locator("#delegates");
+      expect(await setting.innerText()).to.include("Who can technically open your routine records while it is on");
+      await setting.getByTestId("escrow-status").getByText("3 of 3").waitFor();
+
       const entry = page.locator("li.timeline-entry.highlight", {
         hasText: "Emergency access used by St. Mary's Hospital",
       });
