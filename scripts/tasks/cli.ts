@@ -1,5 +1,5 @@
 // Provider and registrar CLI: consent:check, consent:list, record:verify, provider:register|suspend|reinstate|emergency,
-// and gateway:authorize for the disclosure log's admin.
+// gateway:authorize for the disclosure log's admin, and gateway:publish-escrow-key for the gateway's operator.
 // Every task takes --network and --help; categories, actions and purposes are accepted by name or by number.
 import { task, types } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
@@ -10,6 +10,7 @@ import {
   createWalletClient,
   custom,
   getAddress,
+  hexToBytes,
   isAddress,
   isHex,
   keccak256,
@@ -17,9 +18,13 @@ import {
   type Address,
   type Hex,
 } from "viem";
+import { x25519 } from "@noble/curves/ed25519.js";
+import { privateKeyToAccount } from "viem/accounts";
 import { explainError } from "../../app/_lib/accessErrors";
+import { publicKeyToHex } from "../../app/_lib/vault";
 import { CodeError, describeCategories, parseProviderKind } from "../../app/_lib/consentCodes";
 import { createConsentClient, deploymentOf } from "../../app/_lib/consentClient";
+import { readSecret } from "../lib/secrets";
 import { printTable } from "../lib/table";
 
 const EXIT_DENIED = 1;
@@ -282,3 +287,51 @@ task("gateway:authorize", "Grants (or with --revoke, revokes) a gateway's right 
       console.log(`${gateway} ${args.revoke ? "may no longer" : "may now"} anchor disclosure batches (${hash})`);
     }),
   );
+
+/** A 32-byte hex secret from the environment or Hardhat's vars, or a plain CLI error naming it. */
+function hexSecret(name: string): Hex {
+  const value = readSecret(name)?.trim();
+  if (value === undefined) fail(`Set ${name} (npx hardhat vars set ${name}, or export ${name}=0x…).`);
+  const hex = value.startsWith("0x") ? value : `0x${value}`;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) fail(`${name} is not a 32-byte hex key.`);
+  return hex as Hex;
+}
+
+task(
+  "gateway:publish-escrow-key",
+  "Publishes the gateway's emergency escrow key (GATEWAY_ESCROW_KEY) on the KeyDirectory, from the gateway's account",
+).setAction(
+  cliAction(async (_args: Record<string, never>, hre) => {
+    // Sent by the gateway's own account (GATEWAY_PRIVATE_KEY): a KeyDirectory entry can only be set by its owner, and
+    // portals wrap escrow copies only for the key published under the address the gateway announces.
+    const account = privateKeyToAccount(hexSecret("GATEWAY_PRIVATE_KEY"));
+    const escrowKey = hexToBytes(hexSecret("GATEWAY_ESCROW_KEY"));
+    const publicKey = publicKeyToHex(x25519.getPublicKey(escrowKey));
+    const client = await clientFor(hre);
+    const keyDirectory = { address: client.addresses.keyDirectory, abi: client.abis.KeyDirectory } as const;
+    const published = await client.publicClient.readContract({
+      ...keyDirectory,
+      functionName: "encryptionKeyOf",
+      args: [account.address],
+    });
+    if (published.toLowerCase() === publicKey.toLowerCase()) {
+      console.log(`${account.address} already publishes the escrow key ${publicKey}; nothing sent`);
+      return;
+    }
+    const wallet = createWalletClient({ account, transport: custom(hre.network.provider) });
+    const { request } = await client.publicClient.simulateContract({
+      ...keyDirectory,
+      functionName: "setEncryptionKey",
+      args: [publicKey],
+      account,
+    });
+    const hash = await wallet.writeContract({ ...request, chain: null });
+    await client.publicClient.waitForTransactionReceipt({ hash });
+    console.log(`${account.address} now publishes the emergency escrow key ${publicKey} (${hash})`);
+    if (published !== "0x0000000000000000000000000000000000000000000000000000000000000000") {
+      console.log(
+        "It replaced another key: escrow copies made for the old key no longer open; patients must prepare again.",
+      );
+    }
+  }),
+);
