@@ -326,5 +326,28 @@ describe("Gateway: emergency access that opens records", function () {
       expect(response.json()).to.deep.equal({ deleted: 1 });
       expect(await escrowIds()).to.deep.equal([]);
     });
+
+    it("deletes the escrow copies in the background sweep when nobody tells it emergency access went off", async () => {
+      // A server of its own with the timer on (the main one runs without, to keep the suite deterministic).
+      const server = await stack.startServer({ ANCHOR_INTERVAL_SECONDS: "1" });
+      try {
+        const own = new GatewayClient(server.url, chain().account(PATIENT));
+        await own.signIn();
+        await setEmergencyAccess(true);
+        const stored = await own.putJson(escrowPath(allergies.recordId), { wrappedKey: toBase64Url(allergiesCopy) });
+        expect(stored.status, stored.describe()).to.equal(201);
+        await setEmergencyAccess(false);
+        const listed = async () => (await own.get(escrowPath())).json<{ recordIds: string[] }>().recordIds;
+        // Bounded polling of the server's own timer (one pass a second); no read or DELETE reaches it meanwhile.
+        let remaining = await listed();
+        for (let tries = 0; remaining.length > 0 && tries < 60; tries++) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          remaining = await listed();
+        }
+        expect(remaining, server.output().slice(-2000)).to.deep.equal([]);
+      } finally {
+        await server.stop();
+      }
+    });
   });
 });
