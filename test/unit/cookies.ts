@@ -4,7 +4,8 @@ import { expect } from "chai";
 import { readGatewayConfig } from "../../app/_server/gateway/config";
 import { clearCookie, cookieNames, readCookie, setCookie } from "../../app/_server/gateway/cookies";
 
-const withCookies = (cookie: string) => new Request("https://portal.example.org/api/auth/session", { headers: { cookie } });
+const withCookies = (cookie: string) =>
+  new Request("https://portal.example.org/api/auth/session", { headers: { cookie } });
 
 describe("gateway cookies", function () {
   it("carry the __Host- prefix when GATEWAY_ORIGIN is https, and the plain names on http://localhost", function () {

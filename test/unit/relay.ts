@@ -246,9 +246,10 @@ describe("relay (the gas-free relay's pure parts)", function () {
     it("uses RELAYER_PRIVATE_KEY when set, with or without 0x and surrounding spaces, on any chain", function () {
       for (const key of [ACCOUNT_0_KEY, `0x${ACCOUNT_0_KEY}`, ` 0x${ACCOUNT_0_KEY}\n`]) {
         for (const isLocalChain of [true, false]) {
-          expect(relayer({ RELAYER_PRIVATE_KEY: key }, isLocalChain), `${JSON.stringify(key)} ${isLocalChain}`).to.equal(
-            ACCOUNT_0,
-          );
+          expect(
+            relayer({ RELAYER_PRIVATE_KEY: key }, isLocalChain),
+            `${JSON.stringify(key)} ${isLocalChain}`,
+          ).to.equal(ACCOUNT_0);
         }
       }
     });

@@ -133,7 +133,12 @@ function readBlobStore(env: Env, dataDir: string): BlobStoreConfig {
 }
 
 /** A private key from `name`, or on the local chain only the given Hardhat test key; undefined when neither. */
-export function readAccount(env: Env, name: string, localKey: Hex, isLocalChain: boolean): PrivateKeyAccount | undefined {
+export function readAccount(
+  env: Env,
+  name: string,
+  localKey: Hex,
+  isLocalChain: boolean,
+): PrivateKeyAccount | undefined {
   const key = env[name]?.trim() || (isLocalChain ? localKey : undefined);
   if (key === undefined) return undefined;
   const hex = key.startsWith("0x") ? key : `0x${key}`;

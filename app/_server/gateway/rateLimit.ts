@@ -104,7 +104,8 @@ export class PgRateLimiter implements RateLimiter {
        RETURNING hits`,
       [[...new Set(keys)].map((key) => `${this.name}:${key}`), windowEnd],
     );
-    if (Math.random() * CLEANUP_ONE_IN < 1) await this.db.query("DELETE FROM rate_limits WHERE window_end <= $1", [now]);
+    if (Math.random() * CLEANUP_ONE_IN < 1)
+      await this.db.query("DELETE FROM rate_limits WHERE window_end <= $1", [now]);
     const allowed = rows.every((row) => Number(row.hits) <= this.limit);
     return allowed ? { allowed } : { allowed, retryAfter: retryAfterOf(windowEnd, now) };
   }

@@ -101,6 +101,10 @@ export async function relay(gateway: Gateway, session: Session, call: RelayCall,
     if (!isTransportFailure(error)) await releaseRelay(gateway.db, call.patient, Number(gas), day);
     console.error("gateway: relay send failed:", error);
     const reason = error instanceof BaseError ? error.shortMessage : "no answer";
-    throw new GatewayError(503, "relay_failed", `The relay could not send the transaction (${reason}). Try again shortly.`);
+    throw new GatewayError(
+      503,
+      "relay_failed",
+      `The relay could not send the transaction (${reason}). Try again shortly.`,
+    );
   }
 }

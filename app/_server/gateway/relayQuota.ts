@@ -107,8 +107,10 @@ export async function reserveRelay(
 
 /** Gives back a reservation whose transaction the node refused (so it was never sent). */
 export async function releaseRelay(db: Db, account: string, gas: number, day: number): Promise<void> {
-  await db.query(
-    "UPDATE relay_usage SET relays = relays - 1, gas = gas - $4 WHERE day = $1 AND account IN ($2, $3)",
-    [day, EVERYONE, account, gas],
-  );
+  await db.query("UPDATE relay_usage SET relays = relays - 1, gas = gas - $4 WHERE day = $1 AND account IN ($2, $3)", [
+    day,
+    EVERYONE,
+    account,
+    gas,
+  ]);
 }
