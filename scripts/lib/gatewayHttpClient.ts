@@ -308,18 +308,16 @@ export class GatewayClient {
         if (!answered) reject(error);
       });
       const chunk = Buffer.alloc(chunkBytes, 0x5a);
-      // One chunk per turn of the event loop, so an early answer is read (and writing stops) before the server,
-      // having answered, closes the connection under a write.
       const writeMore = () => {
-        if (answered) return;
-        if (sent >= totalBytes) {
-          request.end();
-          return;
+        while (!answered && sent < totalBytes) {
+          const size = Math.min(chunkBytes, totalBytes - sent);
+          sent += size;
+          if (!request.write(size === chunkBytes ? chunk : chunk.subarray(0, size))) {
+            request.once("drain", writeMore);
+            return;
+          }
         }
-        const size = Math.min(chunkBytes, totalBytes - sent);
-        sent += size;
-        if (request.write(size === chunkBytes ? chunk : chunk.subarray(0, size))) setImmediate(writeMore);
-        else request.once("drain", writeMore);
+        if (!answered) request.end();
       };
       writeMore();
     });
