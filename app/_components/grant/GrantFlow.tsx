@@ -218,14 +218,15 @@ function GrantEditor({
         args: grantConsentArgs(args),
         account: patient,
       });
-      // The relay sends only the signed-in patient's own signature: one sign-in signature first, if this tab has none.
-      await gatewaySession.ensureSession();
       const nonce = await client.publicClient.readContract({ ...registry, functionName: "nonces", args: [patient] });
       const deadline = BigInt(now() + SIGNATURE_LIFETIME);
       const signature = await signTypedData.mutateAsync({
         account: patient,
         ...grantTypedData({ chainId: appConfig.chain.id, consentRegistry, patient, args, nonce, deadline }),
       });
+      // The relay sends only the signed-in patient's own signature: a sign-in signature too, if this tab has none
+      // (after the consent's own, so cancelling that one in the wallet stops the flow before anything else).
+      await gatewaySession.ensureSession();
       return relayOnce(grantRelayBody({ patient, args, deadline, signature }));
     });
   }
