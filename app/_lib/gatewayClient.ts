@@ -87,6 +87,12 @@ export function parseGatewayError(status: number, bodyText: string, headers?: Er
   });
 }
 
+/**
+ * Sent with every request: the gateway serves a record only with it, so a link or an image on another site cannot
+ * make this browser read (and log) a record; a cross-site script cannot add it without a CORS preflight.
+ */
+export const CLIENT_HEADER = "X-MedConsent-Client";
+
 function checkAddress(value: string, what: string): Address {
   if (!isAddress(value, { strict: false })) throw new Error(`Not an account address: the ${what}.`);
   return value;
@@ -128,7 +134,14 @@ export const gatewayPaths = {
   escrowCopies: (patient: Address) => `/api/emergency/escrow/${checkAddress(patient, "patient")}`,
   escrowCopy: (patient: Address, recordId: bigint) =>
     `/api/emergency/escrow/${checkAddress(patient, "patient")}/${checkRecordId(recordId)}`,
+  relay: () => "/api/relay",
 };
+
+/** The body of POST /api/relay: a relayable function of the ConsentRegistry and its named arguments as strings. */
+export interface RelayBody {
+  function: "grantConsentBySig" | "revokeConsentBySig";
+  args: Record<string, string>;
+}
 
 export interface GatewaySession {
   address: Address;
@@ -199,7 +212,14 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
     let response: Response;
     try {
       // Same origin: the session cookie goes along; no-store so a revoked read is never answered from a cache.
-      response = await doFetch(`${baseUrl}${path}`, { credentials: "same-origin", cache: "no-store", ...init });
+      const headers = new Headers(init.headers);
+      headers.set(CLIENT_HEADER, "1");
+      response = await doFetch(`${baseUrl}${path}`, {
+        credentials: "same-origin",
+        cache: "no-store",
+        ...init,
+        headers,
+      });
     } catch {
       throw new GatewayError({ status: 0, code: "unreachable", message: "The gateway cannot be reached." });
     }
@@ -265,6 +285,7 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
         xhr.open("PUT", `${baseUrl}${path}`);
         xhr.withCredentials = true;
         xhr.setRequestHeader("content-type", "application/octet-stream");
+        xhr.setRequestHeader(CLIENT_HEADER, "1");
         xhr.upload.onprogress = (event) =>
           onProgress?.(event.loaded, event.lengthComputable ? event.total : ciphertext.length);
         xhr.onerror = () =>
@@ -355,6 +376,14 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
     /** Deletes every emergency copy of the patient's record keys; how many there were. */
     async withdrawEscrowCopies(patient: Address): Promise<number> {
       return (await json<{ deleted: number }>(gatewayPaths.escrowCopies(patient), { method: "DELETE" })).deleted;
+    },
+
+    /**
+     * Hands the signed-in patient's own signed consent change to the gas-free relay; the transaction hash. Needs a
+     * session of that patient (401 otherwise); 429 relay_quota_exceeded once today's gas-free changes are used.
+     */
+    async relay(body: RelayBody): Promise<Hex> {
+      return (await json<{ hash: Hex }>(gatewayPaths.relay(), sendJson("POST", body))).hash;
     },
 
     /** Anchors the pending reads on chain now; null when nothing was pending. */

@@ -6,6 +6,9 @@ import type { Address, Hex } from "viem";
 import { createSiweMessage } from "viem/siwe";
 import { LOCAL_CHAIN_ID } from "./localNode";
 
+/** Every request carries it, as the portal's own client does: the gateway serves a record only with it. */
+export const CLIENT_HEADER = "x-medconsent-client";
+
 /** Whoever signs the SIWE message: an externally owned account, or an ERC-1271 wallet's owner signing for it. */
 export interface SiweSigner {
   address: Address;
@@ -141,7 +144,7 @@ export class GatewayClient {
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<GatewayResponse> {
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = { [CLIENT_HEADER]: "1", ...options.headers };
     if (this.jar.size > 0 && headers.cookie === undefined) headers.cookie = this.cookieHeader();
     let body = options.body;
     if (options.json !== undefined) {
@@ -158,6 +161,17 @@ export class GatewayClient {
 
   get(path: string, headers?: Record<string, string>) {
     return this.request("GET", path, { headers });
+  }
+
+  /**
+   * A GET as a browser sends it for a link followed from another site (or an <img> on one): this client's cookies,
+   * but no X-MedConsent-Client, which no navigation can add.
+   */
+  async navigate(path: string): Promise<GatewayResponse> {
+    const headers: Record<string, string> = { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" };
+    if (this.jar.size > 0) headers.cookie = this.cookieHeader();
+    const response = await fetch(`${this.origin}${path}`, { headers, redirect: "manual" });
+    return new GatewayResponse(response.status, response.headers, new Uint8Array(await response.arrayBuffer()));
   }
 
   /** PUT of raw bytes (a blob upload). */
@@ -230,6 +244,7 @@ export class GatewayClient {
           method,
           path: rawPath,
           headers: {
+            [CLIENT_HEADER]: "1",
             ...(this.jar.size > 0 ? { cookie: this.cookieHeader() } : {}),
             ...(body ? { "content-type": "application/octet-stream", "content-length": String(body.length) } : {}),
           },
@@ -250,6 +265,17 @@ export class GatewayClient {
     totalBytes: number,
     chunkBytes = 64 * 1024,
   ): Promise<{ response: GatewayResponse; sent: number }> {
+    return this.streamed("PUT", path, totalBytes, { chunkBytes });
+  }
+
+  /** streamedPut for any method and content type (e.g. an endless JSON POST). */
+  streamed(
+    method: string,
+    path: string,
+    totalBytes: number,
+    options: { chunkBytes?: number; contentType?: string } = {},
+  ): Promise<{ response: GatewayResponse; sent: number }> {
+    const chunkBytes = options.chunkBytes ?? 64 * 1024;
     const url = new URL(this.origin);
     return new Promise((resolve, reject) => {
       let sent = 0;
@@ -260,11 +286,12 @@ export class GatewayClient {
           port: url.port,
           // A fresh connection each time: a kept-alive socket the server has closed would fail with ECONNRESET.
           agent: false,
-          method: "PUT",
+          method,
           path,
           headers: {
+            [CLIENT_HEADER]: "1",
             ...(this.jar.size > 0 ? { cookie: this.cookieHeader() } : {}),
-            "content-type": "application/octet-stream",
+            "content-type": options.contentType ?? "application/octet-stream",
             "transfer-encoding": "chunked",
           },
         },

@@ -308,6 +308,39 @@ describe("Gateway: Sign-In with Ethereum", function () {
     });
   });
 
+  describe("cookies off localhost", () => {
+    it("are named __Host-… and Secure when GATEWAY_ORIGIN is https; only that name is read", async () => {
+      const origin = "https://portal.example.org";
+      const server = await stack.startServer({ GATEWAY_ORIGIN: origin });
+      try {
+        // This client talks plain http to the server and keeps its cookies whatever their attributes say.
+        const c = new GatewayClient(server.url, alice);
+        const nonce = await c.get("/api/auth/nonce");
+        const siwe = nonce.cookie(`__Host-${NONCE_COOKIE}`);
+        expect(siwe, nonce.describe()).to.not.equal(undefined);
+        expect(nonce.cookie(NONCE_COOKIE), "no plain-named nonce cookie").to.equal(undefined);
+        const message = c.siweMessage(nonce.json<{ nonce: string }>().nonce, {
+          domain: "portal.example.org",
+          uri: `${origin}/`,
+        });
+        const verify = await verifySigned(c, message);
+        expect(verify.status, verify.describe()).to.equal(200);
+        const session = verify.cookie(`__Host-${SESSION_COOKIE}`)!;
+        expect(session, "__Host- session cookie").to.not.equal(undefined);
+        expect(session.attributes.has("secure")).to.equal(true);
+        expect(session.attributes.get("path")).to.equal("/");
+        expect(session.attributes.has("domain")).to.equal(false);
+        expect((await c.get("/api/auth/session")).status).to.equal(200);
+        // The same token under the plain name (as a sibling subdomain could plant it) is no session here.
+        const planted = new GatewayClient(server.url);
+        planted.jar.set(SESSION_COOKIE, session.value);
+        expectError(await planted.get("/api/auth/session"), 401, "not_signed_in");
+      } finally {
+        await server.stop();
+      }
+    });
+  });
+
   describe("ERC-1271 smart-contract wallets", () => {
     it("a wallet contract signs in with its owner's signature", async () => {
       const owner = stack.contracts.account(12);

@@ -109,6 +109,8 @@ export interface GatewayServer {
   output(): string;
   /** Every blob the server's store holds now (file names in the blob folder, or object keys in the bucket). */
   storedBlobs(): Promise<string[]>;
+  /** The server's PostgreSQL connection string (postgres backends only): another server given it shares the database. */
+  databaseUrl?: string;
   /** The server's own PostgreSQL database (postgres backends only): run a statement and return the rows. */
   query?: <T extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
   stop(): Promise<void>;
@@ -271,6 +273,7 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
         dataDir,
         output: () => output,
         storedBlobs: async () => (s3Store ? s3Store.listKeys(bucket) : listFiles(path.join(dataDir, "blobs"))),
+        databaseUrl: serverEnv.DATABASE_URL,
         query,
         async stop() {
           process.off("exit", killOnExit);

@@ -155,6 +155,95 @@ describe("Gateway: rate limits, cross-origin requests and an unreachable chain",
       }
     });
 
+    /** Spends the sign-in ceiling for all clients with nonce requests from spoofed addresses; checks it is spent. */
+    async function exhaustCeiling(url: string) {
+      const flooder = new GatewayClient(url);
+      const ceiling = AUTH_RATE_LIMIT * AUTH_CEILING_FACTOR;
+      for (let i = 0; i < ceiling; i++)
+        await flooder.get("/api/auth/nonce", { "x-forwarded-for": `203.0.113.${i + 1}` });
+      expectRateLimited(await flooder.get("/api/auth/nonce", { "x-forwarded-for": "198.51.100.250" }));
+    }
+
+    it("never limits a signed-in user's session reads away, even after another client spent the sign-in ceiling", async () => {
+      const limited = await startLimited();
+      try {
+        const c = new GatewayClient(limited.url, stack.contracts.account(PATIENT));
+        await c.signIn();
+        await exhaustCeiling(limited.url);
+        // Far more polls than the per-IP sign-in limit (3): they count against the session's own limit only.
+        for (let i = 0; i < RATE_LIMIT - 1; i++) {
+          const poll = await c.get("/api/auth/session");
+          expect(poll.status, `poll ${i + 1}: ${poll.describe()}`).to.equal(200);
+        }
+        // Not even a flood that claims the user's own address reaches them.
+        for (let i = 0; i < 10; i++) await new GatewayClient(limited.url).get("/api/auth/session");
+        const poll = await c.get("/api/auth/session");
+        expect(poll.status, poll.describe()).to.equal(200);
+      } finally {
+        await limited.stop();
+      }
+    });
+
+    it("lets a sign-in whose nonce was issued before the flood complete after the ceiling is spent", async () => {
+      const limited = await startLimited();
+      try {
+        const c = new GatewayClient(limited.url, stack.contracts.account(READER));
+        const message = c.siweMessage(await c.nonce());
+        await exhaustCeiling(limited.url);
+        const verify = await c.verify(message, await stack.contracts.account(READER).signMessage({ message }));
+        expect(verify.status, verify.describe()).to.equal(200);
+        expect((await c.get("/api/auth/session")).status).to.equal(200);
+      } finally {
+        await limited.stop();
+      }
+    });
+
+    it("a nonce flood from one address cannot lock out another address's sign-in", async () => {
+      const limited = await startLimited();
+      try {
+        const flooder = new GatewayClient(limited.url);
+        for (let i = 0; i < 200; i++) await flooder.get("/api/auth/nonce", { "x-forwarded-for": "203.0.113.66" });
+        expectRateLimited(await flooder.get("/api/auth/nonce", { "x-forwarded-for": "203.0.113.66" }));
+        // Its refused requests never reached the ceiling, so another address still signs in.
+        const c = new GatewayClient(limited.url, stack.contracts.account(PATIENT));
+        const message = c.siweMessage(
+          (await c.get("/api/auth/nonce", { "x-forwarded-for": "198.51.100.7" })).json<{ nonce: string }>().nonce,
+        );
+        const verify = await c.verify(message, await stack.contracts.account(PATIENT).signMessage({ message }), {
+          "x-forwarded-for": "198.51.100.7",
+        });
+        expect(verify.status, verify.describe()).to.equal(200);
+      } finally {
+        await limited.stop();
+      }
+    });
+
+    it("two gateway processes on one PostgreSQL count the same limits (postgres backends)", async function () {
+      const first = await startLimited();
+      try {
+        if (first.databaseUrl === undefined) return this.skip(); // PGlite: each process counts in its own memory
+        const second = await stack.startServer({
+          GATEWAY_RATE_LIMIT: String(RATE_LIMIT),
+          GATEWAY_AUTH_RATE_LIMIT: String(AUTH_RATE_LIMIT),
+          DATABASE_URL: first.databaseUrl,
+        });
+        try {
+          const one = new GatewayClient(first.url);
+          const two = new GatewayClient(second.url);
+          const address = { "x-forwarded-for": "192.0.2.44" };
+          expect((await one.get("/api/auth/nonce", address)).status).to.equal(200);
+          expect((await two.get("/api/auth/nonce", address)).status).to.equal(200);
+          expect((await one.get("/api/auth/nonce", address)).status).to.equal(200);
+          expectRateLimited(await two.get("/api/auth/nonce", address));
+          expectRateLimited(await one.get("/api/auth/nonce", address));
+        } finally {
+          await second.stop();
+        }
+      } finally {
+        await first.stop();
+      }
+    });
+
     it("behind a trusted proxy, limits the address the proxy appended, whatever the client claimed before it", async () => {
       const limited = await stack.startServer({
         GATEWAY_AUTH_RATE_LIMIT: String(AUTH_RATE_LIMIT),

@@ -200,6 +200,26 @@ describe("Gateway: records, blobs and wrapped keys", function () {
       );
     });
 
+    it("refuses a read a cross-site link or image could trigger (no X-MedConsent-Client): 403, nothing logged", async () => {
+      const logged = async () =>
+        (await as(PATIENT).get(`/api/disclosures?patient=${patient}`)).json<{ entries: unknown[] }>().entries.length;
+      const before = await logged();
+      // A signed-in reader's browser following a link from another site, with a purpose the link chose.
+      const navigation = await as(READER).navigate(recordPath(patient, labResults.recordId, "treatment"));
+      const body = expectError(navigation, 403, "client_header_required");
+      expect(body.message).to.include("X-MedConsent-Client: 1");
+      // The header alone is not enough when the browser says the request comes from another site.
+      expectError(
+        await as(READER).get(recordPath(patient, labResults.recordId, "treatment"), { "sec-fetch-site": "cross-site" }),
+        403,
+        "client_header_required",
+      );
+      expect(await logged(), "no disclosure was logged").to.equal(before);
+      // The same read from the portal's own client is served.
+      await expectReadable(READER, labResults);
+      expect(await logged()).to.equal(before + 1);
+    });
+
     it("answers 404 record_not_found for a record id past the patient's count, and for a patient without records", async () => {
       expectError(await as(PATIENT).get(recordPath(patient, 999)), 404, "record_not_found");
       expectError(await as(READER).get(recordPath(address(STRANGER), 1, "treatment")), 404, "record_not_found");

@@ -151,6 +151,35 @@ describe("gatewayClient", function () {
       expect((refused as GatewayError).reason).to.equal("AccessExpired");
     });
 
+    it("sends X-MedConsent-Client: 1 with every request, which a cross-site link or image cannot", async function () {
+      const { calls, fetch } = fakeFetch(() => new Response(JSON.stringify({ entries: [] })));
+      const client = createGatewayClient({ fetch });
+      await client.disclosures(PATIENT);
+      await client.getRecord(PATIENT, 1n, "treatment").catch(() => undefined);
+      await client.putWrappedKey(PATIENT, 2n, READER, new Uint8Array([1]));
+      expect(calls).to.have.length(3);
+      for (const call of calls) {
+        expect(new Headers(call.init?.headers).get("x-medconsent-client"), call.url).to.equal("1");
+      }
+      expect(new Headers(calls[2].init?.headers).get("content-type")).to.equal("application/json");
+    });
+
+    it("relays a signed change as JSON and answers its transaction hash; a refusal is a GatewayError", async function () {
+      const hash = `0x${"12".repeat(32)}`;
+      const { calls, fetch } = fakeFetch(({ init }) =>
+        JSON.parse(String(init?.body)).args.patient === PATIENT
+          ? new Response(JSON.stringify({ hash }))
+          : new Response(JSON.stringify({ error: "not_your_signature", message: "Not yours." }), { status: 403 }),
+      );
+      const client = createGatewayClient({ fetch });
+      const body = { function: "revokeConsentBySig", args: { patient: PATIENT } } as const;
+      expect(await client.relay(body)).to.equal(hash);
+      expect(calls[0].url).to.equal("/api/relay");
+      expect(calls[0].init?.method).to.equal("POST");
+      const refused = await client.relay({ ...body, args: { patient: READER } }).catch((e: unknown) => e);
+      expect((refused as GatewayError).code).to.equal("not_your_signature");
+    });
+
     it("says the gateway cannot be reached when the network fails", async function () {
       const client = createGatewayClient({
         fetch: (async () => {

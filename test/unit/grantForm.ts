@@ -29,7 +29,7 @@ import {
   validateGrant,
   type GrantFormState,
 } from "../../app/_lib/grantForm";
-import { parseRelayRequest } from "../../app/_server/relay";
+import { parseRelayRequest } from "../../app/_server/gateway/relayRequest";
 
 const DAY = 24 * 3600;
 /** 15 Jan 2026, 09:30 UTC: the chain's clock in every case below. */

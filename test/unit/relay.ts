@@ -1,12 +1,9 @@
+// The gas-free relay's pure parts: the request parser, the daily quotas' arithmetic, and the relayer's account.
 import { expect } from "chai";
-import {
-  RATE_LIMIT,
-  RateLimiter,
-  parseRelayRequest,
-  relay,
-  relayerAccount,
-  type RelayResponse,
-} from "../../app/_server/relay";
+import { readAccount, readGatewayConfig, RELAY_DEFAULTS, type RelayQuota } from "../../app/_server/gateway/config";
+import { GatewayError } from "../../app/_server/gateway/errors";
+import { DAY_MS, quotaProblem, secondsUntilNextUtcDay, utcDayOf } from "../../app/_server/gateway/relayQuota";
+import { parseRelayRequest } from "../../app/_server/gateway/relayRequest";
 
 const ALICE = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
 const NORTHSIDE = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
@@ -35,13 +32,15 @@ const grantWith = (overrides: Record<string, unknown>) => ({
   args: { ...grantArgs, ...overrides },
 });
 
-/** The refusal parseRelayRequest returned (fails the test if it accepted the body). */
+/** The refusal parseRelayRequest threw (fails the test if it accepted the body). */
 function refusal(body: unknown): { status: number; error: string; message: string } {
-  const result = parseRelayRequest(body);
-  if (!("status" in result)) expect.fail(`accepted ${JSON.stringify(body)}`);
-  const response = result as RelayResponse;
-  if (!("error" in response.body)) expect.fail("a refusal without an error");
-  return { status: response.status, ...(response.body as { error: string; message: string }) };
+  try {
+    parseRelayRequest(body);
+  } catch (error) {
+    if (!(error instanceof GatewayError)) throw error;
+    return { status: error.status, error: error.code, message: error.message };
+  }
+  return expect.fail(`accepted ${JSON.stringify(body)}`);
 }
 
 describe("relay (the gas-free relay's pure parts)", function () {
@@ -224,110 +223,38 @@ describe("relay (the gas-free relay's pure parts)", function () {
           patient: ALICE,
         });
       });
-
-      it("answers a bad body without reaching for the chain", async function () {
-        expect(await relay(undefined, "203.0.113.7")).to.deep.equal({
-          status: 400,
-          body: {
-            error: "bad_request",
-            message: 'The body must be a JSON object: { "function": "...", "args": { ... } }.',
-          },
-          headers: undefined,
-        });
-        expect((await relay({ function: "grantConsent", args: {} }, "203.0.113.7")).body).to.have.property(
-          "error",
-          "not_relayable",
-        );
-      });
     });
   });
 
-  describe("RateLimiter", function () {
-    const T0 = 1_768_469_400_000;
-    const newLimiter = () => new RateLimiter(RATE_LIMIT.requests, RATE_LIMIT.windowMs);
+  describe("the relayer's account (RELAYER_PRIVATE_KEY)", function () {
+    const relayer = (env: Record<string, string | undefined>, isLocalChain: boolean) =>
+      readAccount(env, "RELAYER_PRIVATE_KEY", ACCOUNT_9_KEY, isLocalChain)?.address;
 
-    it("allows 10 requests a minute per key", function () {
-      expect(RATE_LIMIT).to.deep.equal({ requests: 10, windowMs: 60_000 });
-      const limiter = newLimiter();
-      for (let i = 0; i < 10; i++)
-        expect(limiter.take(["ip:a"], T0 + i * 100), `request ${i + 1}`).to.deep.equal({ allowed: true });
-      expect(limiter.take(["ip:a"], T0 + 1000)).to.deep.equal({ allowed: false, retryAfter: 59 });
-    });
-
-    it("says in whole seconds, at least 1, when the oldest request leaves the window", function () {
-      const limiter = newLimiter();
-      for (let i = 0; i < 10; i++) limiter.take(["ip:a"], T0);
-      expect(limiter.take(["ip:a"], T0)).to.deep.equal({ allowed: false, retryAfter: 60 });
-      expect(limiter.take(["ip:a"], T0 + 500)).to.deep.equal({ allowed: false, retryAfter: 60 });
-      expect(limiter.take(["ip:a"], T0 + 30_000)).to.deep.equal({ allowed: false, retryAfter: 30 });
-      expect(limiter.take(["ip:a"], T0 + 59_999)).to.deep.equal({ allowed: false, retryAfter: 1 });
-      expect(limiter.take(["ip:a"], T0 + 60_000)).to.deep.equal({ allowed: true });
-    });
-
-    it("frees one slot at a time as the window slides", function () {
-      const limiter = newLimiter();
-      for (let i = 0; i < 10; i++) limiter.take(["ip:a"], T0 + i * 1000);
-      expect(limiter.take(["ip:a"], T0 + 60_000)).to.deep.equal({ allowed: true });
-      expect(limiter.take(["ip:a"], T0 + 60_000)).to.deep.equal({ allowed: false, retryAfter: 1 });
-      expect(limiter.take(["ip:a"], T0 + 61_000)).to.deep.equal({ allowed: true });
-    });
-
-    it("starts afresh after a quiet minute", function () {
-      const limiter = newLimiter();
-      for (let i = 0; i < 10; i++) limiter.take(["ip:a"], T0);
-      for (let i = 0; i < 10; i++) expect(limiter.take(["ip:a"], T0 + 120_000 + i)).to.deep.equal({ allowed: true });
-      expect(limiter.take(["ip:a"], T0 + 120_010).allowed).to.equal(false);
-    });
-
-    it("counts each key on its own, and limits a patient across network addresses", function () {
-      const limiter = newLimiter();
-      for (let i = 0; i < 10; i++) limiter.take([`ip:${i}`, "patient:alice"], T0);
-      expect(limiter.take(["ip:fresh", "patient:bob"], T0)).to.deep.equal({ allowed: true });
-      expect(limiter.take(["ip:fresh", "patient:alice"], T0 + 10_000)).to.deep.equal({
-        allowed: false,
-        retryAfter: 50,
-      });
-    });
-
-    it("does not charge a refused request to the keys that were still under the limit", function () {
-      const limiter = newLimiter();
-      for (let i = 0; i < 10; i++) limiter.take(["patient:alice"], T0);
-      for (let i = 0; i < 5; i++) expect(limiter.take(["ip:a", "patient:alice"], T0).allowed).to.equal(false);
-      for (let i = 0; i < 10; i++) expect(limiter.take(["ip:a", "patient:bob"], T0).allowed).to.equal(true);
-      expect(limiter.take(["ip:a", "patient:carol"], T0).allowed).to.equal(false);
-    });
-  });
-
-  describe("relayerAccount", function () {
-    it("uses Hardhat account #9 on the local chain when no key is set", function () {
+    it("is Hardhat account #9 on the local chain when no key is set, and in the gateway's configuration", function () {
       for (const env of [{}, { RELAYER_PRIVATE_KEY: "" }, { RELAYER_PRIVATE_KEY: "  " }]) {
-        const account = relayerAccount(env, true);
-        expect("address" in account && account.address, JSON.stringify(env)).to.equal(ACCOUNT_9);
+        expect(relayer(env, true), JSON.stringify(env)).to.equal(ACCOUNT_9);
       }
+      expect(readGatewayConfig({}).relayerAccount?.address).to.equal(ACCOUNT_9);
     });
 
-    it("is not configured off the local chain without a key, and says how to set it up", function () {
+    it("is not configured off the local chain without a key (the relay answers 503 relayer_not_configured)", function () {
       for (const env of [{}, { RELAYER_PRIVATE_KEY: "" }, { RELAYER_PRIVATE_KEY: "  " }]) {
-        expect(relayerAccount(env, false), JSON.stringify(env)).to.deep.equal({
-          problem:
-            "The gas-free relay is not set up on this server: set RELAYER_PRIVATE_KEY to the private key of a " +
-            "funded account. You can still send the transaction from your own wallet.",
-        });
+        expect(relayer(env, false), JSON.stringify(env)).to.equal(undefined);
       }
     });
 
     it("uses RELAYER_PRIVATE_KEY when set, with or without 0x and surrounding spaces, on any chain", function () {
       for (const key of [ACCOUNT_0_KEY, `0x${ACCOUNT_0_KEY}`, ` 0x${ACCOUNT_0_KEY}\n`]) {
         for (const isLocalChain of [true, false]) {
-          const account = relayerAccount({ RELAYER_PRIVATE_KEY: key }, isLocalChain);
-          expect("address" in account && account.address, `${JSON.stringify(key)} ${isLocalChain}`).to.equal(ACCOUNT_0);
+          expect(
+            relayer({ RELAYER_PRIVATE_KEY: key }, isLocalChain),
+            `${JSON.stringify(key)} ${isLocalChain}`,
+          ).to.equal(ACCOUNT_0);
         }
       }
-      const account = relayerAccount({ RELAYER_PRIVATE_KEY: ACCOUNT_9_KEY }, false);
-      expect("address" in account && account.address).to.equal(ACCOUNT_9);
     });
 
-    it("refuses a malformed key rather than falling back to the local account", function () {
+    it("refuses a malformed key, naming the variable, rather than falling back to the local account", function () {
       const malformed = [
         "0x1234",
         `0x${ACCOUNT_0_KEY}00`,
@@ -337,11 +264,65 @@ describe("relay (the gas-free relay's pure parts)", function () {
       ];
       for (const key of malformed) {
         for (const isLocalChain of [true, false]) {
-          expect(relayerAccount({ RELAYER_PRIVATE_KEY: key }, isLocalChain), key).to.deep.equal({
-            problem: "RELAYER_PRIVATE_KEY is not a 32-byte hex private key, so the gas-free relay is off.",
-          });
+          expect(() => relayer({ RELAYER_PRIVATE_KEY: key }, isLocalChain), key).to.throw(
+            "MedConsent gateway configuration: RELAYER_PRIVATE_KEY is not a 32-byte hex key.",
+          );
         }
       }
+    });
+  });
+
+  describe("daily quotas", function () {
+    const quota: RelayQuota = { perAccount: 2, total: 5, gasBudget: 300_000 };
+    const fresh = { accountRelays: 0, totalRelays: 0, totalGas: 0 };
+
+    it("defaults to 20 a patient, 2,000 for everyone and gas for those at ~100,000 each, all configurable", function () {
+      expect(RELAY_DEFAULTS).to.deep.equal({ perAccount: 20, total: 2_000, gasBudget: 200_000_000 });
+      expect(readGatewayConfig({}).relayQuota).to.deep.equal(RELAY_DEFAULTS);
+      expect(
+        readGatewayConfig({ RELAY_DAILY_PER_ACCOUNT: "3", RELAY_DAILY_TOTAL: "40", RELAY_DAILY_GAS_BUDGET: "900000" })
+          .relayQuota,
+      ).to.deep.equal({ perAccount: 3, total: 40, gasBudget: 900_000 });
+      for (const name of ["RELAY_DAILY_PER_ACCOUNT", "RELAY_DAILY_TOTAL", "RELAY_DAILY_GAS_BUDGET"]) {
+        expect(() => readGatewayConfig({ [name]: "-1" })).to.throw(name);
+        expect(() => readGatewayConfig({ [name]: "lots" })).to.throw(name);
+      }
+    });
+
+    it("allows a relay while every quota has room for it", function () {
+      expect(quotaProblem(quota, fresh, 100_000)).to.equal(undefined);
+      expect(quotaProblem(quota, { accountRelays: 1, totalRelays: 4, totalGas: 200_000 }, 100_000)).to.equal(undefined);
+    });
+
+    it("refuses the account's next relay once it has used its own quota, and says what to do instead", function () {
+      expect(quotaProblem(quota, { ...fresh, accountRelays: 2, totalRelays: 2 })).to.equal(
+        "You have used today's 2 gas-free changes. You can still send it from your own wallet (you pay the network " +
+          "fee), or use the gas-free way again after midnight UTC.",
+      );
+    });
+
+    it("refuses everyone once the day's total is used", function () {
+      expect(quotaProblem(quota, { ...fresh, totalRelays: 5 })).to.match(
+        /^The gas-free relay has sent today's 5 changes for everyone\./,
+      );
+    });
+
+    it("refuses a relay whose gas would go over the day's budget, counting its own estimate", function () {
+      expect(quotaProblem(quota, { ...fresh, totalRelays: 1, totalGas: 200_000 }, 100_000)).to.equal(undefined);
+      expect(quotaProblem(quota, { ...fresh, totalRelays: 1, totalGas: 200_001 }, 100_000)).to.match(
+        /^The gas-free relay has spent today's gas budget\./,
+      );
+      expect(quotaProblem({ ...quota, gasBudget: 0 }, fresh, 1)).to.not.equal(undefined);
+    });
+
+    it("counts per UTC day and says in whole seconds, at least 1, when the next day starts", function () {
+      const midnight = Date.UTC(2026, 0, 15);
+      expect(utcDayOf(midnight)).to.equal(utcDayOf(midnight + DAY_MS - 1));
+      expect(utcDayOf(midnight + DAY_MS)).to.equal(utcDayOf(midnight) + 1);
+      expect(secondsUntilNextUtcDay(midnight)).to.equal(86_400);
+      expect(secondsUntilNextUtcDay(midnight + DAY_MS - 30_000)).to.equal(30);
+      expect(secondsUntilNextUtcDay(midnight + DAY_MS - 1)).to.equal(1);
+      expect(secondsUntilNextUtcDay(midnight + 1)).to.equal(86_400);
     });
   });
 });

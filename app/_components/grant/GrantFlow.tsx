@@ -1,18 +1,21 @@
 "use client";
 // The patient's grant-and-change flow: provider, data, actions, purposes, end date → review in plain words → submit
-// as a transaction (grantConsent) or gas-free (an EIP-712 signature that /api/relay submits as grantConsentBySig).
+// as a transaction (grantConsent) or gas-free (an EIP-712 signature that /api/relay submits as grantConsentBySig; the
+// relay sends only the signed-in patient's own signature, so the flow signs in to the gateway first when needed).
 import { useProviders } from "../../_hooks/useProviders";
 import type { ProviderInfo } from "../../_lib/providers";
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
-import { isAddress, type Address, type Hash } from "viem";
+import { isAddress, type Address } from "viem";
 import { useConnection, useSignTypedData } from "wagmi";
 import { abis } from "../../_contracts/deployedContracts";
 import { useConsentClient } from "../../_hooks/useConsentClient";
+import { useGatewaySession } from "../../_hooks/useGatewaySession";
 import { useTransactor } from "../../_hooks/useTransactor";
 import { ShareAfterGrant } from "./ShareAfterGrant";
 import { appConfig } from "../../_lib/appConfig";
 import { summarizeConsent } from "../../_lib/consentClient";
+import { gateway, GatewayError, type RelayBody } from "../../_lib/gatewayClient";
 import { PURPOSES, READ } from "../../_lib/consentCodes";
 import { shortAddress } from "../../_lib/format";
 import {
@@ -132,6 +135,7 @@ function GrantEditor({
   const client = useConsentClient();
   const tx = useTransactor();
   const signTypedData = useSignTypedData();
+  const gatewaySession = useGatewaySession();
   const delegations = useDelegations(patient);
   // A delegate may grant for a patient who named them (grantConsentFor); undefined: the connected account's own.
   const [actingFor, setActingFor] = useState<Address>();
@@ -192,6 +196,18 @@ function GrantEditor({
     }
   }
 
+  /** Relays a signed change; if the gateway forgot the session meanwhile, signs in again and retries once. */
+  async function relayOnce(body: RelayBody) {
+    try {
+      return await gateway.relay(body);
+    } catch (error) {
+      if (!(error instanceof GatewayError && error.needsSignIn)) throw error;
+      gatewaySession.forget();
+      await gatewaySession.signIn.mutateAsync();
+      return gateway.relay(body);
+    }
+  }
+
   async function grantGasFree(args: GrantArgs) {
     await tx.run(changing ? "Changing access without a fee" : "Granting access without a fee", async () => {
       const registry = { address: consentRegistry, abi: abis.ConsentRegistry } as const;
@@ -208,16 +224,10 @@ function GrantEditor({
         account: patient,
         ...grantTypedData({ chainId: appConfig.chain.id, consentRegistry, patient, args, nonce, deadline }),
       });
-      const response = await fetch("/api/relay", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(grantRelayBody({ patient, args, deadline, signature })),
-      });
-      const body = (await response.json().catch(() => ({}))) as { hash?: Hash; message?: string };
-      if (!response.ok || body.hash === undefined) {
-        throw new Error(body.message ?? `The gas-free relay did not accept the request (status ${response.status}).`);
-      }
-      return body.hash;
+      // The relay sends only the signed-in patient's own signature: a sign-in signature too, if this tab has none
+      // (after the consent's own, so cancelling that one in the wallet stops the flow before anything else).
+      await gatewaySession.ensureSession();
+      return relayOnce(grantRelayBody({ patient, args, deadline, signature }));
     });
   }
 

@@ -1,5 +1,5 @@
 // The sign-in endpoints' work: nonce issue, SIWE verification into a session cookie, session lookup, logout.
-import { clearCookie, readCookie, SESSION_COOKIE, setCookie, SIWE_COOKIE } from "./cookies";
+import { clearCookie, readCookie, setCookie } from "./cookies";
 import type { Gateway } from "./context";
 import { notSignedIn } from "./errors";
 import { issueNonce, NONCE_LIFETIME_MS, parseSignInBody, siweClientId, verifySignIn } from "./siwe";
@@ -18,35 +18,36 @@ const sessionBody = (session: Session) => ({
 
 /** GET /api/auth/nonce */
 export async function startSignIn(gateway: Gateway, request: Request): Promise<AuthResult<{ nonce: string }>> {
-  const { clientId } = siweClientId(readCookie(request, SIWE_COOKIE));
+  const { cookieNames, secureCookies: secure } = gateway.config;
+  const { clientId } = siweClientId(readCookie(request, cookieNames.siwe));
   const nonce = await issueNonce(gateway.db, clientId);
-  const secure = gateway.config.secureCookies;
   // Renewed on every nonce, so the cookie outlives the newest nonce it holds.
-  const cookie = setCookie(SIWE_COOKIE, clientId, { maxAgeSeconds: NONCE_LIFETIME_MS / 1000, secure });
+  const cookie = setCookie(cookieNames.siwe, clientId, { maxAgeSeconds: NONCE_LIFETIME_MS / 1000, secure });
   return { body: { nonce }, cookies: [cookie] };
 }
 
 /** POST /api/auth/verify */
 export async function finishSignIn(gateway: Gateway, request: Request, body: unknown) {
   const signIn = parseSignInBody(body);
-  const session = await verifySignIn(gateway, signIn, readCookie(request, SIWE_COOKIE));
+  const { cookieNames, secureCookies: secure } = gateway.config;
+  const session = await verifySignIn(gateway, signIn, readCookie(request, cookieNames.siwe));
   const token = await createSession(gateway.db, session);
   const maxAgeSeconds = Math.max(1, Math.floor((session.expiresAt - Date.now()) / 1000));
   return {
     body: sessionBody(session),
-    cookies: [setCookie(SESSION_COOKIE, token, { maxAgeSeconds, secure: gateway.config.secureCookies })],
+    cookies: [setCookie(cookieNames.session, token, { maxAgeSeconds, secure })],
   };
 }
 
 /** GET /api/auth/session */
 export async function currentSession(gateway: Gateway, request: Request) {
-  const session = await findSession(gateway.db, request);
+  const session = await findSession(gateway, request);
   if (session === undefined) throw notSignedIn();
   return sessionBody(session);
 }
 
 /** POST /api/auth/logout: deletes the session row and clears the cookie (also when there was no session). */
 export async function signOut(gateway: Gateway, request: Request): Promise<string[]> {
-  await deleteSession(gateway.db, request);
-  return [clearCookie(SESSION_COOKIE, gateway.config.secureCookies)];
+  await deleteSession(gateway, request);
+  return [clearCookie(gateway.config.cookieNames.session, gateway.config.secureCookies)];
 }

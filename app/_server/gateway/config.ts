@@ -5,6 +5,7 @@ import { hexToBytes, type Chain, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { appConfig } from "../../_lib/appConfig";
 import type { MedConsentAddresses } from "../../_lib/consentClient";
+import { cookieNames, type CookieNames } from "./cookies";
 
 /** Hardhat test account #19: the gateway's anchoring account on the local chain (31337) only (the seed grants it GATEWAY_ROLE). */
 const LOCAL_GATEWAY_KEY: Hex = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e";
@@ -13,6 +14,16 @@ const LOCAL_GATEWAY_KEY: Hex = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e
  * Hardhat keys, so the demo can break the glass. Any other chain needs GATEWAY_ESCROW_KEY, or has no emergency path.
  */
 export const LOCAL_ESCROW_KEY: Hex = "0x16f0f00e4d95a4c491ed1a0db87166c8a9920caefbc9f261526c98a36cc47a2c";
+/** Hardhat test account #9: the gas-free relay's account on the local chain (31337) only. */
+const LOCAL_RELAYER_KEY: Hex = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
+
+/**
+ * The relay's daily quotas (per UTC day). A small clinic network: a patient changes a few consents a day at most, so
+ * 20 each leaves room for mistakes while bounding what one account (fresh wallets are free, but each needs its own
+ * sign-in) can cost; 2,000 for everyone together covers a network of a few thousand patients; the gas budget pays for
+ * those 2,000 at a little over the ~90,000 gas a first relayed grant measures (README, gas table).
+ */
+export const RELAY_DEFAULTS = { perAccount: 20, total: 2_000, gasBudget: 200_000_000 } as const;
 
 export type BlobStoreConfig =
   { kind: "folder"; dir: string } | { kind: "s3"; bucket: string; prefix: string; endpoint?: string; region: string };
@@ -24,6 +35,8 @@ export interface GatewayConfig {
   domain: string;
   /** Cookies carry Secure except on http://localhost and http://127.0.0.1. */
   secureCookies: boolean;
+  /** The cookies' names: with the `__Host-` prefix when Secure, so no subdomain or plain-http page can set them. */
+  cookieNames: CookieNames;
   chain: Chain;
   chainId: number;
   rpcUrl: string;
@@ -55,6 +68,18 @@ export interface GatewayConfig {
    * under the anchoring account's address. Undefined off the local chain when unset: the emergency path answers 503.
    */
   escrowSecretKey?: Uint8Array;
+  /** Sends the gas-free relay's transactions; undefined when RELAYER_PRIVATE_KEY is unset off the local chain. */
+  relayerAccount?: PrivateKeyAccount;
+  relayQuota: RelayQuota;
+}
+
+export interface RelayQuota {
+  /** Relayed transactions per patient account per UTC day. */
+  perAccount: number;
+  /** Relayed transactions for all accounts together per UTC day. */
+  total: number;
+  /** Gas units (the estimate each transaction is sent with) for all relays together per UTC day. */
+  gasBudget: number;
 }
 
 export class GatewayConfigError extends Error {
@@ -75,7 +100,7 @@ function wholeNumber(env: Env, name: string, fallback: number, min: number): num
   return Number(text);
 }
 
-function readOrigin(env: Env): { origin: string; domain: string; secureCookies: boolean } {
+function readOrigin(env: Env): { origin: string; domain: string; secureCookies: boolean; cookieNames: CookieNames } {
   const text = env.GATEWAY_ORIGIN?.trim() || "http://localhost:3000";
   let url: URL;
   try {
@@ -89,7 +114,7 @@ function readOrigin(env: Env): { origin: string; domain: string; secureCookies: 
     );
   }
   const local = url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1");
-  return { origin: url.origin, domain: url.host, secureCookies: !local };
+  return { origin: url.origin, domain: url.host, secureCookies: !local, cookieNames: cookieNames(!local) };
 }
 
 function readBlobStore(env: Env, dataDir: string): BlobStoreConfig {
@@ -117,11 +142,17 @@ function readBlobStore(env: Env, dataDir: string): BlobStoreConfig {
   return { kind: "folder", dir: path.resolve(/*turbopackIgnore: true*/ text) };
 }
 
-function readAnchorAccount(env: Env, isLocalChain: boolean): PrivateKeyAccount | undefined {
-  const key = env.GATEWAY_PRIVATE_KEY?.trim() || (isLocalChain ? LOCAL_GATEWAY_KEY : undefined);
+/** A private key from `name`, or on the local chain only the given Hardhat test key; undefined when neither. */
+export function readAccount(
+  env: Env,
+  name: string,
+  localKey: Hex,
+  isLocalChain: boolean,
+): PrivateKeyAccount | undefined {
+  const key = env[name]?.trim() || (isLocalChain ? localKey : undefined);
   if (key === undefined) return undefined;
   const hex = key.startsWith("0x") ? key : `0x${key}`;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new GatewayConfigError("GATEWAY_PRIVATE_KEY is not a 32-byte hex key.");
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new GatewayConfigError(`${name} is not a 32-byte hex key.`);
   return privateKeyToAccount(hex as Hex);
 }
 
@@ -152,7 +183,7 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
   if (!/^https?:\/\//.test(rpcUrl)) throw new GatewayConfigError(`GATEWAY_RPC_URL must be an http(s) URL.`);
   // turbopackIgnore: a folder chosen at run time, not a source file the build should trace.
   const dataDir = path.resolve(/*turbopackIgnore: true*/ env.GATEWAY_DATA_DIR?.trim() || path.join(".data", "gateway"));
-  const anchorAccount = readAnchorAccount(env, appConfig.isLocalChain);
+  const anchorAccount = readAccount(env, "GATEWAY_PRIVATE_KEY", LOCAL_GATEWAY_KEY, appConfig.isLocalChain);
   return {
     ...readOrigin(env),
     chain: appConfig.chain,
@@ -171,5 +202,11 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
     blobCacheBytes: wholeNumber(env, "GATEWAY_BLOB_CACHE_BYTES", 64 * 1024 * 1024, 0),
     rpcTimeoutMs: wholeNumber(env, "GATEWAY_RPC_TIMEOUT_MS", 5_000, 100),
     escrowSecretKey: readEscrowKey(env, appConfig.isLocalChain, anchorAccount),
+    relayerAccount: readAccount(env, "RELAYER_PRIVATE_KEY", LOCAL_RELAYER_KEY, appConfig.isLocalChain),
+    relayQuota: {
+      perAccount: wholeNumber(env, "RELAY_DAILY_PER_ACCOUNT", RELAY_DEFAULTS.perAccount, 0),
+      total: wholeNumber(env, "RELAY_DAILY_TOTAL", RELAY_DEFAULTS.total, 0),
+      gasBudget: wholeNumber(env, "RELAY_DAILY_GAS_BUDGET", RELAY_DEFAULTS.gasBudget, 0),
+    },
   };
 }

@@ -1,13 +1,13 @@
 // The gateway's long-lived parts, created once per server process on first use and kept on globalThis, so a dev-mode
 // hot reload reuses them (PGlite must not open its data folder twice).
 import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
-import { RateLimiter } from "../relay";
 import { openBlobStore, type BlobStore } from "./blobStore";
 import { createChainAccess, type ChainAccess } from "./chainAccess";
 import { readGatewayConfig, type GatewayConfig } from "./config";
 import { openDb, type Db } from "./db";
 import { alignWithChain } from "./disclosureAnchor";
 import { migrate } from "./migrations";
+import { createRateLimiter, type RateLimiter } from "./rateLimit";
 
 export interface Gateway {
   config: GatewayConfig;
@@ -18,11 +18,13 @@ export interface Gateway {
   chain: ChainAccess;
   /** Sends DisclosureLog.anchor; undefined without an anchoring account. */
   walletClient?: WalletClient;
-  /** Per IP and per session on the record, blob and disclosure routes. */
+  /** Sends the gas-free relay's transactions (RELAYER_PRIVATE_KEY); undefined when the relay is not set up. */
+  relayerClient?: WalletClient;
+  /** Per IP and per session on the record, blob, disclosure and relay routes (and a signed-in session's reads). */
   limiter: RateLimiter;
-  /** Per IP on /api/auth/*. */
+  /** Per IP on /api/auth/* (sign-in). */
   authLimiter: RateLimiter;
-  /** All clients together on /api/auth/*: a ceiling no spoofed address can get around. */
+  /** All clients together on nonce issuance: a ceiling no spoofed address can get around. */
   authCeiling: RateLimiter;
 }
 
@@ -38,20 +40,21 @@ async function createGateway(): Promise<Gateway> {
     chain: config.chain,
     transport: http(config.rpcUrl, { timeout: config.rpcTimeoutMs, retryCount: 0 }),
   }) as PublicClient;
-  const walletClient =
-    config.anchorAccount === undefined
+  const walletFor = (account: GatewayConfig["anchorAccount"]) =>
+    account === undefined
       ? undefined
-      : createWalletClient({ account: config.anchorAccount, chain: config.chain, transport: http(config.rpcUrl) });
+      : createWalletClient({ account, chain: config.chain, transport: http(config.rpcUrl) });
   const gateway: Gateway = {
     config,
     db,
     blobs: openBlobStore(config.blobStore, config.blobCacheBytes),
     publicClient,
     chain: createChainAccess(publicClient, config.addresses),
-    walletClient,
-    limiter: new RateLimiter(config.rateLimit, RATE_WINDOW_MS),
-    authLimiter: new RateLimiter(config.authRateLimit, RATE_WINDOW_MS),
-    authCeiling: new RateLimiter(config.authRateLimit * AUTH_CEILING_FACTOR, RATE_WINDOW_MS),
+    walletClient: walletFor(config.anchorAccount),
+    relayerClient: walletFor(config.relayerAccount),
+    limiter: createRateLimiter(db, "api", config.rateLimit, RATE_WINDOW_MS),
+    authLimiter: createRateLimiter(db, "auth", config.authRateLimit, RATE_WINDOW_MS),
+    authCeiling: createRateLimiter(db, "auth-all", config.authRateLimit * AUTH_CEILING_FACTOR, RATE_WINDOW_MS),
   };
   await alignWithChain(gateway);
   return gateway;

@@ -1,7 +1,20 @@
-// The gateway's two cookies: medconsent_siwe (who asked for a nonce) and medconsent_session (who is signed in).
+// The gateway's two cookies: medconsent_siwe (who asked for a nonce) and medconsent_session (who is signed in). Off
+// localhost they carry the `__Host-` prefix, which browsers accept only with Secure, Path=/ and no Domain: no
+// subdomain and no plain-http page can then plant a cookie of that name (a session fixation) for the portal.
 
 export const SIWE_COOKIE = "medconsent_siwe";
 export const SESSION_COOKIE = "medconsent_session";
+
+export interface CookieNames {
+  siwe: string;
+  session: string;
+}
+
+/** The names to set and read: prefixed with `__Host-` whenever the cookies are Secure (any origin but http://localhost). */
+export function cookieNames(secure: boolean): CookieNames {
+  const prefix = secure ? "__Host-" : "";
+  return { siwe: `${prefix}${SIWE_COOKIE}`, session: `${prefix}${SESSION_COOKIE}` };
+}
 
 /** The value of one cookie of the request, or undefined. */
 export function readCookie(request: Request, name: string): string | undefined {
@@ -15,8 +28,12 @@ export function readCookie(request: Request, name: string): string | undefined {
   return undefined;
 }
 
-/** A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/, Secure unless the portal runs on http://localhost. */
+/**
+ * A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/, Secure unless the portal runs on http://localhost, and never a
+ * Domain (a `__Host-` cookie with one would be refused by the browser).
+ */
 export function setCookie(name: string, value: string, options: { maxAgeSeconds: number; secure: boolean }): string {
+  if (name.startsWith("__Host-") && !options.secure) throw new Error(`${name} must be Secure.`);
   const parts = [`${name}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${options.maxAgeSeconds}`];
   if (options.secure) parts.push("Secure");
   return parts.join("; ");

@@ -4,8 +4,10 @@ import { createHash, randomUUID } from "node:crypto";
 import { startBackgroundJobs } from "./backgroundJobs";
 import { GatewayConfigError } from "./config";
 import { getGateway, type Gateway } from "./context";
-import { readCookie, SESSION_COOKIE } from "./cookies";
-import { GatewayError } from "./errors";
+import { readCookie } from "./cookies";
+import { forbidden, GatewayError } from "./errors";
+import type { Limit, RateLimiter } from "./rateLimit";
+import { findSession } from "./sessions";
 
 export interface RouteContext {
   request: Request;
@@ -15,7 +17,17 @@ export interface RouteContext {
   clientIp: string;
 }
 
-export type RouteKind = "auth" | "api";
+/**
+ * How a route is rate-limited:
+ * - "auth" (a sign-in nonce): per IP, then — only if that admitted it — the ceiling for all clients together, which
+ *   bounds the rows a flood of spoofed addresses can write;
+ * - "signIn" (completing a sign-in): per IP only; its costly part (the signature check) runs only for a nonce issued
+ *   under the ceiling, once, so the ceiling never blocks someone who already holds a nonce;
+ * - "session" (reading or ending a session): a live session counts per session only, so no other client can limit
+ *   it away; without one, per IP;
+ * - "api": per IP and per session.
+ */
+export type RouteKind = "auth" | "signIn" | "session" | "api";
 
 const STATE_CHANGING = new Set(["POST", "PUT", "DELETE", "PATCH"]);
 
@@ -43,12 +55,59 @@ function errorResponse(error: GatewayError): Response {
   return json(error.status, body, error.extra.headers);
 }
 
-function rateLimitKeys(kind: RouteKind, request: Request, clientIp: string): string[] {
-  if (kind === "auth") return [`auth-ip:${clientIp}`];
-  const keys = [`ip:${clientIp}`];
-  const session = readCookie(request, SESSION_COOKIE);
-  if (session !== undefined) keys.push(`session:${createHash("sha256").update(session).digest("base64url")}`);
-  return keys;
+const sessionKey = (token: string) => `session:${createHash("sha256").update(token).digest("base64url")}`;
+
+interface Refusal {
+  retryAfter: number;
+  message: string;
+}
+
+/** Counts the request against the limits of its kind; the refusal's wait and words, or undefined when admitted. */
+async function checkRateLimits(
+  kind: RouteKind,
+  request: Request,
+  gateway: Gateway,
+  clientIp: string,
+): Promise<Refusal | undefined> {
+  const refusal = (limit: Limit, limiter: RateLimiter, whose: string) =>
+    limit.allowed
+      ? undefined
+      : {
+          retryAfter: limit.retryAfter,
+          message: `Too many requests: at most ${limiter.limit} a minute ${whose}. Try again in ${limit.retryAfter} seconds.`,
+        };
+  const token = readCookie(request, gateway.config.cookieNames.session);
+  if (kind === "api") {
+    const keys = token === undefined ? [`ip:${clientIp}`] : [`ip:${clientIp}`, sessionKey(token)];
+    return refusal(await gateway.limiter.take(keys), gateway.limiter, "from one network address or session");
+  }
+  if (kind === "session" && token !== undefined && (await findSession(gateway, request)) !== undefined) {
+    return refusal(await gateway.limiter.take([sessionKey(token)]), gateway.limiter, "for one session");
+  }
+  const perIp = await gateway.authLimiter.take([`auth-ip:${clientIp}`]);
+  if (!perIp.allowed || kind !== "auth") return refusal(perIp, gateway.authLimiter, "from one network address");
+  return refusal(await gateway.authCeiling.take(["all"]), gateway.authCeiling, "from all clients together");
+}
+
+/**
+ * The header a record read must carry: a link, a form or an image cannot send it, and a cross-site fetch that sets it
+ * needs a CORS preflight, which the gateway never approves.
+ */
+export const CLIENT_HEADER = "X-MedConsent-Client";
+
+/**
+ * Refuses a request a cross-site page could have triggered (a top-level navigation, an <img>): it must carry
+ * X-MedConsent-Client: 1 and must not be marked cross-site by the browser (Sec-Fetch-Site).
+ */
+export function requireClientHeader(request: Request): void {
+  const crossSite = request.headers.get("sec-fetch-site") === "cross-site";
+  if (request.headers.get(CLIENT_HEADER) !== "1" || crossSite) {
+    throw forbidden(
+      `Records are read only by the MedConsent portal or a client that sends the ${CLIENT_HEADER}: 1 header, so a ` +
+        "link or an image on another site cannot read one in your name. Nothing was read or logged.",
+      "client_header_required",
+    );
+  }
 }
 
 /** Runs one gateway request; every response carries X-Request-Id and Cache-Control: no-store. */
@@ -95,17 +154,11 @@ async function runChecked(
     );
   }
   const clientIp = clientIpOf(request.headers.get("x-forwarded-for"), gateway.config.trustedProxyHops);
-  const limiter = kind === "auth" ? gateway.authLimiter : gateway.limiter;
-  let limited = limiter.take(rateLimitKeys(kind, request, clientIp));
-  if (limited.allowed && kind === "auth") limited = gateway.authCeiling.take(["all"]);
-  if (!limited.allowed) {
-    const perMinute = kind === "auth" ? gateway.config.authRateLimit : gateway.config.rateLimit;
-    throw new GatewayError(
-      429,
-      "rate_limited",
-      `Too many requests: at most ${perMinute} a minute. Try again in ${limited.retryAfter} seconds.`,
-      { headers: { "Retry-After": String(limited.retryAfter) } },
-    );
+  const refused = await checkRateLimits(kind, request, gateway, clientIp);
+  if (refused !== undefined) {
+    throw new GatewayError(429, "rate_limited", refused.message, {
+      headers: { "Retry-After": String(refused.retryAfter) },
+    });
   }
   return handler({ request, gateway, requestId, clientIp });
 }

@@ -59,6 +59,26 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     `,
   },
   {
+    version: 4,
+    name: "relay quotas and shared rate limits",
+    sql: `
+      CREATE TABLE relay_usage (
+        day integer NOT NULL,                -- the UTC day: unix milliseconds / 86,400,000
+        account text NOT NULL,               -- the checksummed patient, or '*' for all accounts together
+        relays integer NOT NULL,             -- transactions sent
+        gas bigint NOT NULL,                 -- gas units they were sent with (the estimate, an upper bound)
+        PRIMARY KEY (day, account)
+      );
+
+      CREATE TABLE rate_limits (
+        key text PRIMARY KEY,                -- limiter name and key, e.g. 'auth-ip:203.0.113.7'
+        window_end bigint NOT NULL,          -- unix milliseconds; the count starts again after it
+        hits integer NOT NULL
+      );
+      CREATE INDEX rate_limits_window_end ON rate_limits (window_end);
+    `,
+  },
+  {
     version: 5,
     name: "emergency escrow keys",
     sql: `

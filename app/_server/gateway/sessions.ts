@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { getAddress, type Address } from "viem";
 import { toBase64Url } from "../../_lib/vault/encoding";
-import { readCookie, SESSION_COOKIE } from "./cookies";
+import { readCookie, type CookieNames } from "./cookies";
 import type { Db } from "./db";
 import { notSignedIn } from "./errors";
 
@@ -18,6 +18,12 @@ export interface Session {
 }
 
 export const sha256 = (text: string) => createHash("sha256").update(text).digest();
+
+/** What a session lookup needs: the database, and the session cookie's name (with `__Host-` off localhost). */
+export interface SessionStore {
+  db: Db;
+  config: { cookieNames: CookieNames };
+}
 
 /**
  * Sessions already looked up, by token hash. Only for PGlite: its database lives inside this one process, so every
@@ -47,8 +53,12 @@ export async function createSession(db: Db, session: Session, now = Date.now()):
 }
 
 /** The request's live session, or undefined. */
-export async function findSession(db: Db, request: Request, now = Date.now()): Promise<Session | undefined> {
-  const token = readCookie(request, SESSION_COOKIE);
+export async function findSession(
+  { db, config }: SessionStore,
+  request: Request,
+  now = Date.now(),
+): Promise<Session | undefined> {
+  const token = readCookie(request, config.cookieNames.session);
   if (token === undefined || !/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
   const tokenHash = sha256(token);
   const cache = cacheOf(db);
@@ -77,14 +87,14 @@ export async function findSession(db: Db, request: Request, now = Date.now()): P
 }
 
 /** The request's live session; 401 not_signed_in otherwise. */
-export async function requireSession(db: Db, request: Request): Promise<Session> {
-  const session = await findSession(db, request);
+export async function requireSession(store: SessionStore, request: Request): Promise<Session> {
+  const session = await findSession(store, request);
   if (session === undefined) throw notSignedIn();
   return session;
 }
 
-export async function deleteSession(db: Db, request: Request): Promise<void> {
-  const token = readCookie(request, SESSION_COOKIE);
+export async function deleteSession({ db, config }: SessionStore, request: Request): Promise<void> {
+  const token = readCookie(request, config.cookieNames.session);
   if (token === undefined) return;
   const tokenHash = sha256(token);
   cacheOf(db)?.delete(tokenHash.toString("base64"));

@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 
 export function GET(request: Request) {
   return handleGateway(request, "api", async ({ gateway }) => {
-    const session = await requireSession(gateway.db, request);
+    const session = await requireSession(gateway, request);
     const query = new URL(request.url).searchParams;
     const patient = parseAddress(query.get("patient"), "patient");
     if (session.address !== patient) throw forbidden("Only the patient can see who read their records.");

@@ -1,35 +1,19 @@
-// POST /api/relay: submits a patient's signed grantConsentBySig or revokeConsentBySig, so the patient pays no gas.
-// Request, responses and status codes are described in app/_server/relay.ts and the README.
-import { relay } from "../../_server/relay";
+// POST /api/relay: submits the signed-in patient's own signed grantConsentBySig or revokeConsentBySig, so the patient
+// pays no gas. Through the gateway's pipeline (client address, rate limits, cross-origin check, JSON errors), with
+// the body capped at 8 KiB while it is read; request, quotas and statuses in the README and docs/openapi.yaml.
+import { readJsonBody } from "../../_server/gateway/body";
+import { handleGateway, json } from "../../_server/gateway/http";
+import { relay } from "../../_server/gateway/relay";
+import { parseRelayRequest, RELAY_MAX_BODY_BYTES } from "../../_server/gateway/relayRequest";
+import { requireSession } from "../../_server/gateway/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-const MAX_BODY_CHARS = 8_192;
-
-/** The client's IP as the proxy in front of this server reports it; behind no proxy, all clients share "local". */
-function clientIpOf(request: Request): string {
-  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || request.headers.get("x-real-ip") || "local";
-}
-
-export async function POST(request: Request) {
-  const text = await request.text();
-  if (text.length > MAX_BODY_CHARS) {
-    return Response.json(
-      { error: "bad_request", message: `The body is too large (at most ${MAX_BODY_CHARS} characters).` },
-      { status: 400 },
-    );
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return Response.json(
-      { error: "bad_request", message: 'The body is not valid JSON. Send { "function": "...", "args": { ... } }.' },
-      { status: 400 },
-    );
-  }
-  const result = await relay(body, clientIpOf(request));
-  return Response.json(result.body, { status: result.status, headers: result.headers });
+export function POST(request: Request) {
+  return handleGateway(request, "api", async ({ gateway }) => {
+    const session = await requireSession(gateway, request);
+    const call = parseRelayRequest(await readJsonBody(request, RELAY_MAX_BODY_BYTES));
+    return json(200, await relay(gateway, session, call));
+  });
 }

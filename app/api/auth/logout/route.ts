@@ -7,5 +7,7 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function POST(request: Request) {
-  return handleGateway(request, "auth", async ({ gateway }) => noContentWithCookies(await signOut(gateway, request)));
+  return handleGateway(request, "session", async ({ gateway }) =>
+    noContentWithCookies(await signOut(gateway, request)),
+  );
 }

@@ -6,5 +6,5 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function GET(request: Request) {
-  return handleGateway(request, "auth", async ({ gateway }) => json(200, await currentSession(gateway, request)));
+  return handleGateway(request, "session", async ({ gateway }) => json(200, await currentSession(gateway, request)));
 }

@@ -8,7 +8,7 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function POST(request: Request) {
-  return handleGateway(request, "auth", async ({ gateway }) => {
+  return handleGateway(request, "signIn", async ({ gateway }) => {
     const { body, cookies } = await finishSignIn(gateway, request, await readJsonBody(request));
     return jsonWithCookies(200, body, cookies);
   });

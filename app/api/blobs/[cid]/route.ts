@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 
 export function PUT(request: Request, { params }: { params: Promise<{ cid: string }> }) {
   return handleGateway(request, "api", async ({ gateway }) => {
-    const session = await requireSession(gateway.db, request);
+    const session = await requireSession(gateway, request);
     const query = new URL(request.url).searchParams;
     const upload = {
       cid: parseCid((await params).cid),

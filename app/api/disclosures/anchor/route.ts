@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 export function POST(request: Request) {
   return handleGateway(request, "api", async ({ gateway }) => {
-    await requireSession(gateway.db, request);
+    await requireSession(gateway, request);
     return json(200, { anchored: await anchorPendingDisclosures(gateway) });
   });
 }

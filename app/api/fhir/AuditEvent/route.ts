@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 export function GET(request: Request) {
   return handleFhir(request, async ({ gateway }) => {
-    const session = await requireSession(gateway.db, request);
+    const session = await requireSession(gateway, request);
     return fhirResponse(await searchAuditEvents(gateway, session, new URL(request.url).searchParams));
   });
 }

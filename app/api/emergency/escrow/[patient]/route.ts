@@ -12,7 +12,7 @@ type Params = { params: Promise<{ patient: string }> };
 
 export function GET(request: Request, { params }: Params) {
   return handleGateway(request, "api", async ({ gateway }) => {
-    const session = await requireSession(gateway.db, request);
+    const session = await requireSession(gateway, request);
     const patient = parseAddress((await params).patient, "patient");
     return json(200, await listEscrowCopies(gateway, session.address, patient));
   });
@@ -20,7 +20,7 @@ export function GET(request: Request, { params }: Params) {
 
 export function DELETE(request: Request, { params }: Params) {
   return handleGateway(request, "api", async ({ gateway }) => {
-    const session = await requireSession(gateway.db, request);
+    const session = await requireSession(gateway, request);
     const patient = parseAddress((await params).patient, "patient");
     return json(200, await withdrawEscrowCopies(gateway, session.address, patient));
   });

@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 export function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   return handleFhir(request, async ({ gateway }) => {
-    const session = await requireSession(gateway.db, request);
+    const session = await requireSession(gateway, request);
     const { id } = await params;
     return fhirResponse(await readConsent(gateway, session, id));
   });

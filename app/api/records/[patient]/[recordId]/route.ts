@@ -1,6 +1,7 @@
 // GET /api/records/{patient}/{recordId}?purpose=<slug>: the record's ciphertext and the reader's wrapped key, when
-// the chain says the reader may read it now. Every read is logged (X-Disclosure-Seq) before it is served.
-import { handleGateway } from "../../../../_server/gateway/http";
+// the chain says the reader may read it now. Every read is logged (X-Disclosure-Seq) before it is served. Only with
+// X-MedConsent-Client: 1, so no cross-site link or image can make a signed-in browser read (and log) a record.
+import { handleGateway, requireClientHeader } from "../../../../_server/gateway/http";
 import { parseAddress, parsePurpose, parseRecordId } from "../../../../_server/gateway/ids";
 import { readRecord } from "../../../../_server/gateway/recordAccess";
 import { requireSession } from "../../../../_server/gateway/sessions";
@@ -10,7 +11,9 @@ export const dynamic = "force-dynamic";
 
 export function GET(request: Request, { params }: { params: Promise<{ patient: string; recordId: string }> }) {
   return handleGateway(request, "api", async ({ gateway, requestId }) => {
-    const session = await requireSession(gateway.db, request);
+    // Before anything is looked up or logged: the purpose in the URL must not be chosen by another site's link.
+    requireClientHeader(request);
+    const session = await requireSession(gateway, request);
     const { patient, recordId } = await params;
     const purpose = new URL(request.url).searchParams.get("purpose");
     const served = await readRecord(gateway, {

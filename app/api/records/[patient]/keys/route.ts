@@ -9,7 +9,7 @@ export const dynamic = "force-dynamic";
 
 export function GET(request: Request, { params }: { params: Promise<{ patient: string }> }) {
   return handleGateway(request, "api", async ({ gateway }) => {
-    const session = await requireSession(gateway.db, request);
+    const session = await requireSession(gateway, request);
     const patient = parseAddress((await params).patient, "patient");
     return json(200, await ownKeys(gateway, session.address, patient));
   });

@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 
 export function PUT(request: Request, { params }: { params: Promise<{ patient: string; recordId: string }> }) {
   return handleGateway(request, "api", async ({ gateway }) => {
-    const session = await requireSession(gateway.db, request);
+    const session = await requireSession(gateway, request);
     const { patient, recordId } = await params;
     const copy = {
       caller: session.address,

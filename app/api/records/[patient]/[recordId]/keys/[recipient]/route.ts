@@ -13,7 +13,7 @@ type Params = { patient: string; recordId: string; recipient: string };
 
 export function PUT(request: Request, { params }: { params: Promise<Params> }) {
   return handleGateway(request, "api", async ({ gateway }) => {
-    const session = await requireSession(gateway.db, request);
+    const session = await requireSession(gateway, request);
     const { patient, recordId, recipient } = await params;
     const key = {
       caller: session.address,
