@@ -260,7 +260,7 @@ function readEntry(
   const category = records.get(recordId)?.category;
   const byPatient = same(read.reader, patient);
   return {
-    id: `read:${read.seq}`,
+    id: `read:${read.id}`,
     kind: "recordRead",
     timestamp: read.servedAt,
     title: `${byPatient ? "You" : name(read.reader)} read record ${recordId}${category === undefined ? "" : ` (${categoryLabel(category)})`}`,

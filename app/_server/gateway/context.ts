@@ -6,7 +6,7 @@ import { openBlobStore, type BlobStore } from "./blobStore";
 import { createChainAccess, type ChainAccess } from "./chainAccess";
 import { readGatewayConfig, type GatewayConfig } from "./config";
 import { openDb, type Db } from "./db";
-import { alignWithChain } from "./disclosureAnchor";
+import { reconcileAtStart } from "./disclosureAnchor";
 import { migrate } from "./migrations";
 
 export interface Gateway {
@@ -53,7 +53,7 @@ async function createGateway(): Promise<Gateway> {
     authLimiter: new RateLimiter(config.authRateLimit, RATE_WINDOW_MS),
     authCeiling: new RateLimiter(config.authRateLimit * AUTH_CEILING_FACTOR, RATE_WINDOW_MS),
   };
-  await alignWithChain(gateway);
+  await reconcileAtStart(gateway);
   return gateway;
 }
 
