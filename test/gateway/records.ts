@@ -66,6 +66,7 @@ describe("Gateway: records, blobs and wrapped keys", function () {
       clients.set(index, new GatewayClient(stack.url, chain.account(index)));
       keys.set(index, newKeyPair());
     }
+    keys.set(LATE_READER, newKeyPair());
     for (const index of [READER, NO_CONSENT, SUSPENDED, AUTHOR, REVOKED, EXPIRING, REVOKED_AUTHOR, LATE_READER]) {
       await chain.registerProvider(index, `Provider ${index}`);
     }
@@ -132,7 +133,10 @@ describe("Gateway: records, blobs and wrapped keys", function () {
       expect(response.headers.get("x-content-hash")).to.equal(labResults.contentHash);
       expect(response.headers.get("x-record-category")).to.equal(String(LAB_RESULTS));
       expect(getAddress(response.headers.get("x-record-author") ?? "")).to.equal(patient);
-      expect(response.headers.get("x-disclosure-seq")).to.match(/^[1-9]\d*$/);
+      // The read's id in the disclosure log, and the block its access was decided at; its seq comes at anchoring.
+      expect(response.headers.get("x-disclosure-id")).to.match(/^[1-9]\d*$/);
+      expect(response.headers.get("x-decision-block")).to.match(/^[1-9]\d*$/);
+      expect(response.headers.get("x-disclosure-seq")).to.equal(null);
       expect(response.headers.get("x-request-id")).to.match(UUID);
       const recordKey = unwrapRecordKey(
         fromBase64Url(response.headers.get("x-wrapped-key")!),

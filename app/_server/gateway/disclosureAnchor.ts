@@ -69,6 +69,8 @@ interface LockedScope {
 /** A locked step's answer, and the signed transactions to send once its writes are committed. */
 interface StepResult {
   batch: BatchPlan | null;
+  /** Planned by this run (worth waiting for), rather than an earlier one still in flight. */
+  planned: boolean;
   nextAnchorAt?: number;
   toSend: Hex[];
 }
@@ -124,7 +126,7 @@ export async function anchorDisclosures(gateway: Gateway, mode: AnchorMode): Pro
   const step = await serialized(gateway, (scope) => reconcileAndPlan(gateway, scope, mode));
   if (step === null) return { anchored: null }; // another gateway process is anchoring right now
   await sendAll(gateway, step.toSend);
-  const anchored = step.batch === null ? null : await awaitBatch(gateway, step.batch);
+  const anchored = step.batch === null ? null : await awaitBatch(gateway, step.batch, step.planned);
   return step.nextAnchorAt === undefined ? { anchored } : { anchored, nextAnchorAt: step.nextAnchorAt };
 }
 
@@ -155,16 +157,18 @@ async function reconcileAndPlan(gateway: Gateway, scope: LockedScope, mode: Anch
   const toSend: Hex[] = [];
   const inFlight = await reconcilePlans(gateway, scope, toSend);
   // Never a second batch while one is unconfirmed: it would overlap the first and revert.
-  if (inFlight !== undefined) return { batch: inFlight, toSend };
+  if (inFlight !== undefined) return { batch: inFlight, planned: false, toSend };
   const rows = await unsequencedDisclosures(scope.read, MAX_BATCH);
-  if (rows.length === 0) return { batch: null, toSend };
+  if (rows.length === 0) return { batch: null, planned: false, toSend };
   if (mode === "on-demand") {
     const nextAnchorAt = await nextOnDemandAnchorAt(gateway, scope.read);
-    if (nextAnchorAt > Date.now()) return { batch: null, nextAnchorAt: Math.ceil(nextAnchorAt / 1000), toSend };
+    if (nextAnchorAt > Date.now()) {
+      return { batch: null, planned: false, nextAnchorAt: Math.ceil(nextAnchorAt / 1000), toSend };
+    }
   }
   const plan = await planBatch(gateway, scope, rows);
   toSend.push(plan.signedTx);
-  return { batch: plan, toSend };
+  return { batch: plan, planned: true, toSend };
 }
 
 /** Unix milliseconds from when an on-demand request may plan a batch: the interval after the last one planned. */
@@ -440,8 +444,27 @@ function chainFailure(what: string, error: unknown) {
 
 // ---- after sending -------------------------------------------------------------------------------------------------
 
-/** Waits (bounded) for the batch's transaction, reconciles, and answers the batch as the database now has it. */
-async function awaitBatch(gateway: Gateway, plan: BatchPlan): Promise<AnchoredBatch | null> {
+/**
+ * Waits (bounded) for the transaction of a batch this run planned, reconciles, and answers the batch as the database
+ * now has it. A batch an earlier run left in flight is answered at once: no request waits on another's transaction.
+ */
+async function awaitBatch(gateway: Gateway, plan: BatchPlan, planned: boolean): Promise<AnchoredBatch | null> {
+  if (planned) await awaitConfirmation(gateway, plan);
+  const [row] = await gateway.db.query<{ tx_hash: string; anchored_at: string | number | null }>(
+    "SELECT tx_hash, anchored_at FROM disclosure_batches WHERE root = $1",
+    [plan.root],
+  );
+  if (row === undefined) return null; // overtaken on chain: its reads wait for the next batch
+  return {
+    root: plan.root,
+    fromSeq: Number(plan.fromSeq),
+    toSeq: Number(plan.toSeq),
+    txHash: row.tx_hash as Hex,
+    status: row.anchored_at === null ? "pending" : "anchored",
+  };
+}
+
+async function awaitConfirmation(gateway: Gateway, plan: BatchPlan): Promise<void> {
   try {
     await gateway.publicClient.waitForTransactionReceipt({
       hash: plan.txHash,
@@ -456,16 +479,4 @@ async function awaitBatch(gateway: Gateway, plan: BatchPlan): Promise<AnchoredBa
       error instanceof Error ? error.message : error,
     );
   }
-  const [row] = await gateway.db.query<{ tx_hash: string; anchored_at: string | number | null }>(
-    "SELECT tx_hash, anchored_at FROM disclosure_batches WHERE root = $1",
-    [plan.root],
-  );
-  if (row === undefined) return null; // overtaken on chain: its reads wait for the next batch
-  return {
-    root: plan.root,
-    fromSeq: Number(plan.fromSeq),
-    toSeq: Number(plan.toSeq),
-    txHash: row.tx_hash as Hex,
-    status: row.anchored_at === null ? "pending" : "anchored",
-  };
 }
