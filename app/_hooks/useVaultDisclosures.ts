@@ -33,7 +33,8 @@ export function useVerifyDisclosure() {
   const client = useConsentClient();
   return useMutation({
     mutationFn: async (entry: Disclosure): Promise<DisclosureCheck> => {
-      if (entry.anchor === null) return { outcome: "not-anchored" };
+      // The sequence number (part of the leaf) is given when the batch is planned, the anchor once it is mined.
+      if (entry.anchor === null || entry.seq === null) return { outcome: "not-anchored" };
       const seq = BigInt(entry.seq);
       const leaf = disclosureLeaf({
         seq,
@@ -70,7 +71,7 @@ export function useVerifyDisclosure() {
   });
 }
 
-/** Anchors the gateway's pending reads now, then reloads the list so the new proofs are there. */
+/** Asks the gateway to anchor its pending reads now, then reloads the list so any new proofs are there. */
 export function useAnchorNow(patient: Address) {
   const queryClient = useQueryClient();
   return useMutation({

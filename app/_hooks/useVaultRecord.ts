@@ -14,8 +14,8 @@ import { useGatewaySession } from "./useGatewaySession";
 export interface OpenedRecord {
   file: RecordFile;
   contentHash: Hex;
-  /** This read's number in the gateway's disclosure log. */
-  disclosureSeq: bigint;
+  /** This read's id in the gateway's disclosure log (its sequence number comes when it is anchored). */
+  disclosureId: bigint;
 }
 
 export function useVaultRecord(reader: Address) {
@@ -52,7 +52,7 @@ export function useVaultRecord(reader: Address) {
           "The file the gateway served is not the one recorded on the chain for this record, so it is not shown.",
         );
       }
-      return { file, contentHash, disclosureSeq: served.disclosureSeq };
+      return { file, contentHash, disclosureId: served.disclosureId };
     },
   });
 }

@@ -163,8 +163,8 @@ export interface ServedRecord {
   contentHash: Hex;
   category: number;
   author: Address;
-  /** This read's number in the disclosure log. */
-  disclosureSeq: bigint;
+  /** This read's id in the disclosure log (X-Disclosure-Id); its sequence number is given when it is anchored. */
+  disclosureId: bigint;
   requestId: string;
 }
 
@@ -178,7 +178,12 @@ export interface DisclosureAnchor {
 
 /** One read the gateway served, as `GET /api/disclosures` lists it (numbers may arrive as strings). */
 export interface Disclosure {
-  seq: string | number;
+  /** The read's id, given when it was served. */
+  id: string | number;
+  /** Its sequence number in the log, given when its batch is planned; null until then. */
+  seq: string | number | null;
+  /** The block whose chain state the access decision was read at (null for reads logged before it was recorded). */
+  decisionBlock: string | number | null;
   reader: Address;
   patient: Address;
   recordId: string | number;
@@ -194,6 +199,15 @@ export interface AnchoredBatch {
   fromSeq: string | number;
   toSeq: string | number;
   txHash: Hex;
+  /** anchored: on chain; pending: sent, waiting for its block. */
+  status: "anchored" | "pending";
+}
+
+/** POST /api/disclosures/anchor: the batch, or null with the time the next on-demand anchor may be sent. */
+export interface AnchorOutcome {
+  anchored: AnchoredBatch | null;
+  /** Unix seconds; set when the gateway anchored recently and deferred this request. */
+  nextAnchorAt?: number;
 }
 
 export type UploadProgress = (sent: number, total: number) => void;
@@ -329,7 +343,7 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
         contentHash: header("x-content-hash") as Hex,
         category: Number(header("x-record-category")),
         author: header("x-record-author") as Address,
-        disclosureSeq: BigInt(header("x-disclosure-seq")),
+        disclosureId: BigInt(header("x-disclosure-id")),
         requestId: response.headers.get("x-request-id") ?? "",
       };
     },
@@ -386,9 +400,9 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
       return (await json<{ hash: Hex }>(gatewayPaths.relay(), sendJson("POST", body))).hash;
     },
 
-    /** Anchors the pending reads on chain now; null when nothing was pending. */
-    async anchorNow(): Promise<AnchoredBatch | null> {
-      return (await json<{ anchored: AnchoredBatch | null }>(gatewayPaths.anchor(), { method: "POST" })).anchored;
+    /** Asks the gateway to anchor the pending reads now (it may defer: at most one anchor an interval). */
+    async anchorNow(): Promise<AnchorOutcome> {
+      return json<AnchorOutcome>(gatewayPaths.anchor(), { method: "POST" });
     },
   };
 }

@@ -262,7 +262,7 @@ function readEntry(
   // A break-glass read (purpose emergency) by someone else stands out like the break-glass itself.
   const emergency = read.purpose === EMERGENCY && !byPatient;
   return {
-    id: `read:${read.seq}`,
+    id: `read:${read.id}`,
     kind: "recordRead",
     timestamp: read.servedAt,
     title: `${byPatient ? "You" : name(read.reader)} read record ${recordId}${category === undefined ? "" : ` (${categoryLabel(category)})`}${emergency ? " in an emergency" : ""}`,

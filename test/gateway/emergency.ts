@@ -77,10 +77,10 @@ describe("Gateway: emergency access that opens records", function () {
     return response.json<{ recordIds: string[] }>().recordIds;
   }
 
-  async function disclosures(): Promise<{ seq: number; reader: string; recordId: string; purpose: number }[]> {
+  async function disclosures(): Promise<{ id: number; reader: string; recordId: string; purpose: number }[]> {
     const response = await as(PATIENT).get(`/api/disclosures?patient=${patient}`);
     expect(response.status, response.describe()).to.equal(200);
-    return response.json<{ entries: { seq: number; reader: string; recordId: string; purpose: number }[] }>().entries;
+    return response.json<{ entries: { id: number; reader: string; recordId: string; purpose: number }[] }>().entries;
   }
 
   /** Runs `refused` and checks that the disclosure log did not grow. */
@@ -205,7 +205,7 @@ describe("Gateway: emergency access that opens records", function () {
       expect(Buffer.from(served).equals(Buffer.from(allergiesCopy)), "the escrow copy served as is").to.equal(false);
       const [latest] = await disclosures();
       expect(latest).to.include({
-        seq: Number(response.headers.get("x-disclosure-seq")),
+        id: Number(response.headers.get("x-disclosure-id")),
         reader: address(HOSPITAL),
         recordId: String(allergies.recordId),
         purpose: EMERGENCY,

@@ -15,7 +15,8 @@ export interface ErrorBody {
 export function expectNothingServed(response: GatewayResponse): void {
   expect(response.headers.get("x-wrapped-key"), "X-Wrapped-Key on a refusal").to.equal(null);
   expect(response.headers.get("x-content-hash"), "X-Content-Hash on a refusal").to.equal(null);
-  expect(response.headers.get("x-disclosure-seq"), "X-Disclosure-Seq on a refusal").to.equal(null);
+  expect(response.headers.get("x-disclosure-id"), "X-Disclosure-Id on a refusal").to.equal(null);
+  expect(response.headers.get("x-decision-block"), "X-Decision-Block on a refusal").to.equal(null);
   expect(response.headers.get("content-type") ?? "").not.to.include("octet-stream");
 }
 

@@ -114,6 +114,8 @@ export interface GatewayServer {
   /** The server's own PostgreSQL database (postgres backends only): run a statement and return the rows. */
   query?: <T extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
   stop(): Promise<void>;
+  /** A crash: SIGKILL to the server's process group, no chance to finish anything. */
+  kill(): Promise<void>;
 }
 
 function listFiles(dir: string): string[] {
@@ -162,10 +164,11 @@ export interface GatewayStack {
   /** The main server's origin (GATEWAY_ORIGIN). */
   url: string;
   /**
-   * Another server on the same build and chain, with its own data folder, database and bucket, and `env` on top of
+   * Another server on the same build and chain, with its own data folder, database and bucket (or those of
+   * `options.sameDataAs`: a restart after a crash, or a second process behind a load balancer), and `env` on top of
    * the main server's environment.
    */
-  startServer(env?: Record<string, string>): Promise<GatewayServer>;
+  startServer(env?: Record<string, string>, options?: { sameDataAs?: GatewayServer }): Promise<GatewayServer>;
   stop(): Promise<void>;
 }
 
@@ -215,22 +218,30 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
 
     const chainUrl = chain.url;
     let serverCount = 0;
-    const startServer = async (env: Record<string, string> = {}): Promise<GatewayServer> => {
+    const stores = new Map<
+      GatewayServer,
+      { dataDir: string; database: string; bucket: string; databaseUrl?: string }
+    >();
+    const startServer = async (
+      env: Record<string, string> = {},
+      { sameDataAs }: { sameDataAs?: GatewayServer } = {},
+    ): Promise<GatewayServer> => {
       const index = serverCount++;
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const dataDir = path.join(root, `server-${index}`);
+      const shared = sameDataAs === undefined ? undefined : stores.get(sameDataAs);
+      const dataDir = shared?.dataDir ?? path.join(root, `server-${index}`);
+      const database = shared?.database ?? (index === 0 ? DATABASE : `${DATABASE}_${index}`);
+      const bucket = shared?.bucket ?? (index === 0 ? BUCKET : `${BUCKET}-${index}`);
       const backendEnv: Record<string, string> = {};
       let query: GatewayServer["query"];
       if (postgres) {
-        const database = index === 0 ? DATABASE : `${DATABASE}_${index}`;
-        backendEnv.DATABASE_URL = await postgres.createDatabase(database);
+        backendEnv.DATABASE_URL = shared?.databaseUrl ?? (await postgres.createDatabase(database));
         const pgServer = postgres;
         query = (sql, params) => pgServer.query(database, sql, params);
       }
-      const bucket = index === 0 ? BUCKET : `${BUCKET}-${index}`;
       if (s3) {
-        if (index > 0) await s3.createBucket(bucket);
+        if (index > 0 && shared === undefined) await s3.createBucket(bucket);
         Object.assign(backendEnv, s3.env(bucket));
       }
       const serverEnv = nextEnv(distDir, chainUrl, {
@@ -280,7 +291,16 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
           await stopProcess(child);
           log.end();
         },
+        async kill() {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+          process.kill(-child.pid!, "SIGKILL");
+          await exited;
+          process.off("exit", killOnExit);
+          log.end();
+        },
       };
+      stores.set(server, { dataDir, database, bucket, databaseUrl: backendEnv.DATABASE_URL });
       servers.push(server);
       // A static file: answering it touches neither the gateway's database nor its rate limits.
       await waitForHttp(`${url}/icon.svg`, child, { tries: 600, output: () => output });

@@ -12,7 +12,7 @@ import {
   unwrapRecordKey,
   wrapRecordKey,
 } from "../../app/_lib/vault";
-import { hardhatAccount } from "../../scripts/lib/localNode";
+import { hardhatAccount, rpc } from "../../scripts/lib/localNode";
 import { expectError, expectNothingServed, expectRefusal, expectRejectedId, UUID } from "./expectations";
 import { GatewayClient } from "../../scripts/lib/gatewayHttpClient";
 import { startGatewayStack, TEST_MAX_BLOB_BYTES, type GatewayStack } from "./gatewayStack";
@@ -42,6 +42,8 @@ const AUTHOR = 14; // READ and APPEND on lab results
 const REVOKED = 15; // READ on lab results until the patient revokes it
 const EXPIRING = 16; // READ on lab results for one hour
 const STRANGER = 17; // not a provider at all
+const REVOKED_AUTHOR = 18; // READ and APPEND on lab results until the patient revokes it
+const LATE_READER = 9; // READ on lab results, on the server that deletes keys only at a confirmation depth
 
 describe("Gateway: records, blobs and wrapped keys", function () {
   this.timeout(900_000);
@@ -60,17 +62,19 @@ describe("Gateway: records, blobs and wrapped keys", function () {
     stack = await startGatewayStack();
     const chain = stack.contracts;
     patient = address(PATIENT);
-    for (const index of [PATIENT, READER, NO_CONSENT, SUSPENDED, AUTHOR, REVOKED, EXPIRING, STRANGER]) {
+    for (const index of [PATIENT, READER, NO_CONSENT, SUSPENDED, AUTHOR, REVOKED, EXPIRING, STRANGER, REVOKED_AUTHOR]) {
       clients.set(index, new GatewayClient(stack.url, chain.account(index)));
       keys.set(index, newKeyPair());
     }
-    for (const index of [READER, NO_CONSENT, SUSPENDED, AUTHOR, REVOKED, EXPIRING]) {
+    keys.set(LATE_READER, newKeyPair());
+    for (const index of [READER, NO_CONSENT, SUSPENDED, AUTHOR, REVOKED, EXPIRING, REVOKED_AUTHOR, LATE_READER]) {
       await chain.registerProvider(index, `Provider ${index}`);
     }
     const labRead = { categories: bit(LAB_RESULTS), actions: READ, purposes: TREATMENT };
     await chain.grantConsent(PATIENT, address(READER), { ...labRead, categories: bit(LAB_RESULTS) | bit(MEDICATIONS) });
     await chain.grantConsent(PATIENT, address(SUSPENDED), labRead);
     await chain.grantConsent(PATIENT, address(AUTHOR), { ...labRead, actions: READ | APPEND });
+    await chain.grantConsent(PATIENT, address(REVOKED_AUTHOR), { ...labRead, actions: READ | APPEND });
     await chain.grantConsent(PATIENT, address(REVOKED), labRead);
     await chain.grantConsent(PATIENT, address(EXPIRING), { ...labRead, expiresIn: 3600 });
     for (const client of clients.values()) await client.signIn();
@@ -129,7 +133,10 @@ describe("Gateway: records, blobs and wrapped keys", function () {
       expect(response.headers.get("x-content-hash")).to.equal(labResults.contentHash);
       expect(response.headers.get("x-record-category")).to.equal(String(LAB_RESULTS));
       expect(getAddress(response.headers.get("x-record-author") ?? "")).to.equal(patient);
-      expect(response.headers.get("x-disclosure-seq")).to.match(/^[1-9]\d*$/);
+      // The read's id in the disclosure log, and the block its access was decided at; its seq comes at anchoring.
+      expect(response.headers.get("x-disclosure-id")).to.match(/^[1-9]\d*$/);
+      expect(response.headers.get("x-decision-block")).to.match(/^[1-9]\d*$/);
+      expect(response.headers.get("x-disclosure-seq")).to.equal(null);
       expect(response.headers.get("x-request-id")).to.match(UUID);
       const recordKey = unwrapRecordKey(
         fromBase64Url(response.headers.get("x-wrapped-key")!),
@@ -566,9 +573,144 @@ describe("Gateway: records, blobs and wrapped keys", function () {
       await expectReadable(PATIENT, labResults);
     });
 
+    /** A record `authorIndex` added for the patient, with the patient's key stored by that author. */
+    const storeAsAuthor = (authorIndex: number, label: string) =>
+      storeRecord({
+        chain: stack.contracts,
+        uploader: as(authorIndex),
+        authorIndex,
+        patient,
+        patientKey: keyOf(PATIENT),
+        category: LAB_RESULTS,
+        label,
+      });
+    /** A well-formed wrapped key that opens nothing: what an attacker would store. */
+    const bogusKeyFor = (record: StoredRecord, recipient: number) =>
+      toBase64Url(wrapRecordKey(new Uint8Array(32).fill(7), keyOf(recipient).publicKey, record.contentHash));
+
+    it("refuses an author whose consent was revoked: it cannot overwrite the patient's key (403 author_not_allowed)", async () => {
+      const record = await storeAsAuthor(REVOKED_AUTHOR, "lab results by an author about to be revoked");
+      await stack.contracts.revokeConsent(PATIENT, address(REVOKED_AUTHOR));
+      const overwrite = await as(REVOKED_AUTHOR).putJson(keyPath(patient, record.recordId, patient), {
+        wrappedKey: bogusKeyFor(record, PATIENT),
+      });
+      expectError(overwrite, 403, "author_not_allowed");
+      // Nor may it share the record with anyone any more.
+      expectError(await putWrappedKey(as(REVOKED_AUTHOR), record, address(READER), keyOf(READER).publicKey), 403);
+      await expectReadable(PATIENT, record);
+    });
+
+    it("an author with APPEND stores new keys, but only the patient replaces the patient's key (403 patient_key_protected)", async () => {
+      const record = await storeAsAuthor(AUTHOR, "lab results by the author, shared on");
+      const overwrite = await as(AUTHOR).putJson(keyPath(patient, record.recordId, patient), {
+        wrappedKey: bogusKeyFor(record, PATIENT),
+      });
+      expectError(overwrite, 403, "patient_key_protected");
+      await expectReadable(PATIENT, record);
+      // The same key again (a retried upload) changes nothing and is fine.
+      const own = (await as(PATIENT).get(keyPath(patient, record.recordId, patient))).json<{
+        current: { wrappedKey: string };
+      }>().current.wrappedKey;
+      const retry = await as(AUTHOR).putJson(keyPath(patient, record.recordId, patient), { wrappedKey: own });
+      expect(retry.status, retry.describe()).to.equal(200);
+      // A key for a consented reader: new, then replaced (the author may, and the old version is kept).
+      const shared = await putWrappedKey(as(AUTHOR), record, address(READER), keyOf(READER).publicKey);
+      expect(shared.status, shared.describe()).to.equal(201);
+      const replaced = await putWrappedKey(as(AUTHOR), record, address(READER), keyOf(READER).publicKey);
+      expect(replaced.status, replaced.describe()).to.equal(200);
+      await expectReadable(READER, record);
+      const history = await as(PATIENT).get(keyPath(patient, record.recordId, address(READER)));
+      expect(history.json<{ previous: unknown[] }>().previous).to.have.length(1);
+    });
+
+    it("the patient replacing their own key keeps the previous version (GET …/keys/{recipient}, patient only)", async () => {
+      const path = keyPath(patient, labResults.recordId, patient);
+      const before = (await as(PATIENT).get(path)).json<{ current: { wrappedKey: string } }>().current.wrappedKey;
+      const replaced = await putWrappedKey(as(PATIENT), labResults, patient, keyOf(PATIENT).publicKey);
+      expect(replaced.status, replaced.describe()).to.equal(200);
+      const response = await as(PATIENT).get(path);
+      expect(response.status, response.describe()).to.equal(200);
+      const { current, previous } = response.json<{
+        current: { wrappedKey: string; storedBy: string };
+        previous: { wrappedKey: string; storedBy: string; replacedBy: string; replacedAt: number }[];
+      }>();
+      expect(current.wrappedKey).to.not.equal(before);
+      expect(previous[0].wrappedKey).to.equal(before);
+      expect(getAddress(previous[0].replacedBy)).to.equal(patient);
+      // Both versions open the record.
+      for (const wrapped of [current.wrappedKey, previous[0].wrappedKey]) {
+        const key = unwrapRecordKey(fromBase64Url(wrapped), keyOf(PATIENT).secretKey, labResults.contentHash);
+        expect(Buffer.from(key).equals(Buffer.from(labResults.recordKey))).to.equal(true);
+      }
+      expectError(await as(READER).get(path), 403);
+      expectError(await as(AUTHOR).get(path), 403);
+      expectError(
+        await as(PATIENT).get(keyPath(patient, labResults.recordId, address(NO_CONSENT))),
+        404,
+        "key_not_found",
+      );
+    });
+
     it("refuses a key for a record that does not exist (404 record_not_found)", async () => {
       const ghost = { ...labResults, recordId: 999n };
       expectError(await putWrappedKey(as(PATIENT), ghost, patient, keyOf(PATIENT).publicKey), 404, "record_not_found");
+    });
+  });
+
+  describe("key deletion at a confirmation depth (GATEWAY_KEY_DELETION_CONFIRMATIONS=3)", () => {
+    it("a refused read deletes keys only once the refusal holds 3 blocks back, and never a key stored after that block", async () => {
+      const server = await stack.startServer({ GATEWAY_KEY_DELETION_CONFIRMATIONS: "3" });
+      const on = new Map<number, GatewayClient>();
+      for (const index of [PATIENT, LATE_READER]) {
+        on.set(index, new GatewayClient(server.url, stack.contracts.account(index)));
+        await on.get(index)!.signIn();
+      }
+      const lab = { categories: bit(LAB_RESULTS), actions: READ, purposes: TREATMENT };
+      await stack.contracts.grantConsent(PATIENT, address(LATE_READER), lab);
+      const record = await storeRecord({
+        chain: stack.contracts,
+        uploader: on.get(PATIENT)!,
+        authorIndex: PATIENT,
+        patient,
+        patientKey: keyOf(PATIENT),
+        category: LAB_RESULTS,
+        label: "lab results on the cautious server",
+      });
+      const share = async () => {
+        const response = await putWrappedKey(
+          on.get(PATIENT)!,
+          record,
+          address(LATE_READER),
+          keyOf(LATE_READER).publicKey,
+        );
+        expect([200, 201], response.describe()).to.include(response.status);
+      };
+      const readStatus = async () =>
+        (await on.get(LATE_READER)!.get(recordPath(patient, record.recordId, "treatment"))).status;
+      await share();
+      expect(await readStatus()).to.equal(200);
+      await rpc(stack.chain.url, "hardhat_mine", ["0x3"]); // the grant lies deeper than the confirmation depth
+
+      // Refused right after the revocation: 3 blocks back the reader still had access, so its key stays.
+      await stack.contracts.revokeConsent(PATIENT, address(LATE_READER));
+      expect(await readStatus()).to.equal(403);
+      await stack.contracts.grantConsent(PATIENT, address(LATE_READER), lab);
+      expect(await readStatus(), "the key survived the unconfirmed refusal").to.equal(200);
+
+      // Refused again once 3 more blocks are mined: confirmed, the key is deleted.
+      await stack.contracts.revokeConsent(PATIENT, address(LATE_READER));
+      await rpc(stack.chain.url, "hardhat_mine", ["0x3"]);
+      expect(await readStatus()).to.equal(403);
+      await stack.contracts.grantConsent(PATIENT, address(LATE_READER), lab);
+      expect(await readStatus(), "deleted after the confirmed refusal").to.equal(404);
+
+      // A key stored after the block a refusal is confirmed at rests on a newer grant: it is not deleted.
+      await share();
+      await stack.contracts.revokeConsent(PATIENT, address(LATE_READER));
+      expect(await readStatus()).to.equal(403); // 3 blocks back the reader had no consent, but the key is newer
+      await stack.contracts.grantConsent(PATIENT, address(LATE_READER), lab);
+      expect(await readStatus(), "the newer key was kept").to.equal(200);
+      await server.stop();
     });
   });
 

@@ -108,7 +108,9 @@ describe("FHIR validation against the HL7 R4 JSON schema", function () {
     const base = { patient: PATIENT, blockNumber: 12n, logIndex: 0, transactionHash: TX, timestamp: NOW };
     const events: FhirResource[] = [
       disclosureAuditEvent(context, {
+        id: 7,
         seq: 1,
+        decisionBlock: 11,
         reader: GRANTEE,
         patient: PATIENT,
         recordId: "2",
@@ -118,7 +120,9 @@ describe("FHIR validation against the HL7 R4 JSON schema", function () {
         anchor: { root: TX, proof: [TX, TX], fromSeq: 1, toSeq: 3, txHash: TX },
       }),
       disclosureAuditEvent(context, {
-        seq: 2,
+        id: 8,
+        seq: null,
+        decisionBlock: 12,
         reader: PATIENT,
         patient: PATIENT,
         recordId: "1",

@@ -116,7 +116,7 @@ describe("gatewayClient", function () {
               "x-content-hash": `0x${"ab".repeat(32)}`,
               "x-record-category": "4",
               "x-record-author": PATIENT,
-              "x-disclosure-seq": "17",
+              "x-disclosure-id": "17",
               "x-request-id": "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
             },
           }),
@@ -128,7 +128,7 @@ describe("gatewayClient", function () {
       expect([...served.ciphertext]).to.deep.equal([1, 2, 3]);
       expect([...served.wrappedKey]).to.deep.equal([...wrapped]);
       expect(served.category).to.equal(4);
-      expect(served.disclosureSeq).to.equal(17n);
+      expect(served.disclosureId).to.equal(17n);
     });
 
     it("turns a refusal into a GatewayError, a missing session into null, and sends wrapped keys as base64url", async function () {

@@ -524,7 +524,9 @@ describe("timeline (a patient's events in plain words)", function () {
 
   describe("reads from the gateway's disclosure log", function () {
     const read = (seq: number, reader: Address, recordId: number, servedAt: number, anchored = false): Disclosure => ({
-      seq,
+      id: seq,
+      seq: anchored ? seq : null,
+      decisionBlock: null,
       reader,
       patient: BOB,
       recordId: String(recordId),

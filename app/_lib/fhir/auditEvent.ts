@@ -97,9 +97,14 @@ export const recordIdentifier = (
 export function disclosureAuditEvent(context: AuditContext, disclosure: ListedDisclosure): AuditEvent {
   const { anchor } = disclosure;
   const detail: NonNullable<AuditEventEntity["detail"]> = [
-    { type: "disclosure-seq", valueString: String(disclosure.seq) },
+    { type: "disclosure-id", valueString: String(disclosure.id) },
     { type: "request-id", valueString: disclosure.requestId },
   ];
+  // The log sequence number exists once the read's batch is planned; the decision block for reads logged since.
+  if (disclosure.seq !== null) detail.push({ type: "disclosure-seq", valueString: String(disclosure.seq) });
+  if (disclosure.decisionBlock !== null) {
+    detail.push({ type: "decision-block", valueString: String(disclosure.decisionBlock) });
+  }
   if (anchor !== null) {
     detail.push(
       { type: "merkle-root", valueString: anchor.root },
@@ -113,7 +118,7 @@ export function disclosureAuditEvent(context: AuditContext, disclosure: ListedDi
   }
   return {
     resourceType: "AuditEvent",
-    id: `disclosure-${disclosure.seq}`,
+    id: `disclosure-${disclosure.id}`,
     type: REST_TYPE,
     subtype: [READ_SUBTYPE],
     action: "R",

@@ -21,10 +21,15 @@ export type DisclosureEntry = {
 /** Where an anchored disclosure sits on chain: its batch (root, seq range, transaction) and the leaf's proof. */
 export type DisclosureAnchorInfo = { root: Hex; proof: Hex[]; fromSeq: number; toSeq: number; txHash: Hex };
 
-/** One served record as the gateway lists it (GET /api/disclosures): seq a number, recordId decimal, and its anchor. */
+/** One served record as the gateway lists it (GET /api/disclosures): ids as numbers, recordId decimal, its anchor. */
 export type ListedDisclosure = Omit<DisclosureEntry, "seq" | "recordId"> & {
-  seq: number;
+  /** The row's id, given when the read was served (the read's X-Disclosure-Id). */
+  id: number;
+  /** The log sequence number (the leaf's seq), given when the read's batch is planned; null until then. */
+  seq: number | null;
   recordId: string;
+  /** The block whose chain state the access decision was read at; null for reads logged before it was recorded. */
+  decisionBlock: number | null;
   /** Null until the disclosure's batch is anchored. */
   anchor: DisclosureAnchorInfo | null;
 };

@@ -90,7 +90,7 @@ export async function searchAuditEvents(gateway: Gateway, session: Session, quer
   const dated: { at: number; order: number; event: AuditEvent }[] = [
     ...disclosures.map((d) => ({
       at: d.servedAt,
-      order: d.seq,
+      order: d.id,
       event: disclosureAuditEvent(context, d),
     })),
     ...events.map((e, i) => ({ at: e.timestamp, order: i, event: consentAuditEvent(context, e) })),

@@ -1,8 +1,8 @@
-// The gateway's timer: every ANCHOR_INTERVAL_SECONDS it anchors the pending disclosures and sweeps the wrapped keys
-// of readers who lost access (and the emergency copies of patients who turned emergency access off). Started by the
-// first gateway request; errors are logged and never end the process.
+// The gateway's timer: every ANCHOR_INTERVAL_SECONDS it reconciles its disclosure batches with the chain, anchors the
+// pending disclosures, and sweeps the wrapped keys of readers who lost access (and the emergency copies of patients
+// who turned emergency access off). Errors are logged and never end the process.
 import type { Gateway } from "./context";
-import { anchorPendingDisclosures } from "./disclosureAnchor";
+import { anchorDisclosures } from "./disclosureAnchor";
 import { sweepEscrowCopies } from "./emergencyAccess";
 import { sweepRevokedKeys } from "./keySweep";
 
@@ -15,9 +15,9 @@ export function startBackgroundJobs(gateway: Gateway): void {
     if (running) return;
     running = true;
     try {
-      const batch = await anchorPendingDisclosures(gateway);
+      const { anchored: batch } = await anchorDisclosures(gateway, "timer");
       if (batch !== null)
-        console.log(`gateway: anchored disclosures ${batch.fromSeq}-${batch.toSeq} in ${batch.txHash}`);
+        console.log(`gateway: disclosures ${batch.fromSeq}-${batch.toSeq} ${batch.status} in ${batch.txHash}`);
     } catch (error) {
       console.error("gateway: anchoring failed:", error instanceof Error ? error.message : error);
     }

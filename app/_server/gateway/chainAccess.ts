@@ -1,6 +1,7 @@
 // Every chain read the gateway makes. An RPC failure becomes 503 chain_unavailable (fail closed); a revert the caller
 // can act on (RecordNotFound, checkAccess's reasons) is decoded. Record metadata other than supersededBy never
-// changes, so (contentHash, category, author) is cached per record; consent (hasAccess) is never cached.
+// changes, so (contentHash, category, author) is cached per record; consent (hasAccess) is never cached. Access
+// decisions are read at an explicit block number, so the gateway can say (and log) which chain state it acted on.
 import {
   BaseError,
   decodeErrorResult,
@@ -100,24 +101,38 @@ export function createChainAccess(publicClient: PublicClient, addresses: MedCons
       return meta;
     },
 
-    /** hasAccess at the latest block: the one chain call on the read path. */
-    hasAccess(patient: Address, grantee: Address, categories: bigint, action: number, purpose: number) {
+    /** The latest block number, never cached: the block an access decision is then read at. */
+    blockNumber() {
+      return read(() => publicClient.getBlockNumber({ cacheTime: 0 }));
+    },
+
+    /** hasAccess at `blockNumber` (taken with blockNumber() right before): the read path's access decision. */
+    hasAccess(
+      patient: Address,
+      grantee: Address,
+      categories: bigint,
+      action: number,
+      purpose: number,
+      blockNumber: bigint,
+    ) {
       return read(() =>
         publicClient.readContract({
           ...consentRegistry,
           functionName: "hasAccess",
           args: [patient, grantee, categories, action, purpose],
+          blockNumber,
         }),
       );
     },
 
-    /** checkAccess: undefined when allowed, else the reason it reverted with, in a name and in plain words. */
+    /** checkAccess at a block (latest when undefined): undefined when allowed, else the reason, named and in words. */
     async explainAccess(
       patient: Address,
       grantee: Address,
       categories: bigint,
       action: number,
       purpose: number,
+      blockNumber?: bigint,
     ): Promise<AccessRefusal | undefined> {
       const data = encodeFunctionData({
         abi: abis.ConsentRegistry,
@@ -125,7 +140,7 @@ export function createChainAccess(publicClient: PublicClient, addresses: MedCons
         args: [patient, grantee, categories, action, purpose],
       });
       try {
-        await publicClient.call({ to: consentRegistry.address, data });
+        await publicClient.call({ to: consentRegistry.address, data, blockNumber });
         return undefined;
       } catch (error) {
         const revert = decodeRevert(error, abis.ConsentRegistry);
@@ -137,20 +152,35 @@ export function createChainAccess(publicClient: PublicClient, addresses: MedCons
       }
     },
 
-    /** Whether `grantee` is an active provider whose live consent covers `categories` with every action given. */
-    coversActions(patient: Address, grantee: Address, categories: bigint, actions: number = READ) {
+    /**
+     * Whether `grantee` is an active provider whose live consent covers `categories` with every action given, at a
+     * block (latest when undefined).
+     */
+    coversActions(
+      patient: Address,
+      grantee: Address,
+      categories: bigint,
+      actions: number = READ,
+      blockNumber?: bigint,
+    ) {
       return read(() =>
         publicClient.readContract({
           ...consentRegistry,
           functionName: "coversActions",
           args: [patient, grantee, categories, actions],
+          blockNumber,
         }),
       );
     },
 
-    isActiveProvider(provider: Address) {
+    isActiveProvider(provider: Address, blockNumber?: bigint) {
       return read(() =>
-        publicClient.readContract({ ...providerRegistry, functionName: "isActiveProvider", args: [provider] }),
+        publicClient.readContract({
+          ...providerRegistry,
+          functionName: "isActiveProvider",
+          args: [provider],
+          blockNumber,
+        }),
       );
     },
   };

@@ -1,7 +1,7 @@
 // The gateway's configuration: one typed object read from the environment at first use, with errors that name the
 // variable. Chain, RPC and contract addresses come from the portal's appConfig (the generated bindings).
 import path from "node:path";
-import { hexToBytes, type Chain, type Hex } from "viem";
+import { getAddress, hexToBytes, isAddress, type Address, type Chain, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { appConfig } from "../../_lib/appConfig";
 import type { MedConsentAddresses } from "../../_lib/consentClient";
@@ -24,6 +24,16 @@ const LOCAL_RELAYER_KEY: Hex = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33
  * those 2,000 at a little over the ~90,000 gas a first relayed grant measures (README, gas table).
  */
 export const RELAY_DEFAULTS = { perAccount: 20, total: 2_000, gasBudget: 200_000_000 } as const;
+/** Hardhat test account #0, the local chain's deployer: an operator on the local chain only. */
+const LOCAL_DEPLOYER: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+/** The on-demand anchoring interval when the timer is off (ANCHOR_INTERVAL_SECONDS=0). */
+const DEFAULT_ON_DEMAND_ANCHOR_SECONDS = 60;
+/**
+ * Off the local chain, a refused read deletes keys only once the refusal holds 12 blocks back: about 2.5 minutes on
+ * Ethereum, past the reorgs seen in practice and the lag of a node behind a load balancer. Deleting later costs
+ * nothing (every read is still refused at the latest block); deleting on a stale view loses a key for good.
+ */
+const DEFAULT_KEY_DELETION_CONFIRMATIONS = 12;
 
 export type BlobStoreConfig =
   { kind: "folder"; dir: string } | { kind: "s3"; bucket: string; prefix: string; endpoint?: string; region: string };
@@ -59,6 +69,12 @@ export interface GatewayConfig {
   anchorAccount?: PrivateKeyAccount;
   /** 0: no timer, anchoring on demand only. */
   anchorIntervalSeconds: number;
+  /** On-demand anchoring sends at most one transaction per this many seconds, whoever asks (operators may force). */
+  onDemandAnchorSeconds: number;
+  /** Accounts that may force an anchor (GATEWAY_OPERATORS; by default the anchoring account, and the deployer locally). */
+  operators: readonly Address[];
+  /** Blocks a refusal must hold for before a reader's wrapped keys are deleted (0: at the decision block itself). */
+  keyDeletionConfirmations: number;
   /** Memory for recently served encrypted files (immutable, named by hash); 0 turns the cache off. */
   blobCacheBytes: number;
   /** How long one JSON-RPC call may take before the gateway answers 503 chain_unavailable. */
@@ -173,6 +189,22 @@ function readEscrowKey(
   return hexToBytes(hex as Hex);
 }
 
+function readOperators(env: Env, anchorAccount: PrivateKeyAccount | undefined, isLocalChain: boolean): Address[] {
+  const text = env.GATEWAY_OPERATORS?.trim();
+  if (text === undefined || text === "") {
+    return [...(anchorAccount === undefined ? [] : [anchorAccount.address]), ...(isLocalChain ? [LOCAL_DEPLOYER] : [])];
+  }
+  return text.split(",").map((entry) => {
+    const address = entry.trim();
+    if (!/^0x[0-9a-fA-F]{40}$/.test(address) || !isAddress(address)) {
+      throw new GatewayConfigError(
+        `GATEWAY_OPERATORS must be a comma-separated list of 0x addresses, and "${address.slice(0, 50)}" is not one.`,
+      );
+    }
+    return getAddress(address);
+  });
+}
+
 /** Reads and validates the gateway's configuration; throws GatewayConfigError naming the faulty variable. */
 export function readGatewayConfig(env: Env = process.env): GatewayConfig {
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
@@ -184,6 +216,7 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
   // turbopackIgnore: a folder chosen at run time, not a source file the build should trace.
   const dataDir = path.resolve(/*turbopackIgnore: true*/ env.GATEWAY_DATA_DIR?.trim() || path.join(".data", "gateway"));
   const anchorAccount = readAccount(env, "GATEWAY_PRIVATE_KEY", LOCAL_GATEWAY_KEY, appConfig.isLocalChain);
+  const anchorIntervalSeconds = wholeNumber(env, "ANCHOR_INTERVAL_SECONDS", 60, 0);
   return {
     ...readOrigin(env),
     chain: appConfig.chain,
@@ -198,7 +231,15 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
     authRateLimit: wholeNumber(env, "GATEWAY_AUTH_RATE_LIMIT", 30, 1),
     trustedProxyHops: wholeNumber(env, "GATEWAY_TRUSTED_PROXY_HOPS", 0, 0),
     anchorAccount,
-    anchorIntervalSeconds: wholeNumber(env, "ANCHOR_INTERVAL_SECONDS", 60, 0),
+    anchorIntervalSeconds,
+    onDemandAnchorSeconds: anchorIntervalSeconds > 0 ? anchorIntervalSeconds : DEFAULT_ON_DEMAND_ANCHOR_SECONDS,
+    operators: readOperators(env, anchorAccount, appConfig.isLocalChain),
+    keyDeletionConfirmations: wholeNumber(
+      env,
+      "GATEWAY_KEY_DELETION_CONFIRMATIONS",
+      appConfig.isLocalChain ? 0 : DEFAULT_KEY_DELETION_CONFIRMATIONS,
+      0,
+    ),
     blobCacheBytes: wholeNumber(env, "GATEWAY_BLOB_CACHE_BYTES", 64 * 1024 * 1024, 0),
     rpcTimeoutMs: wholeNumber(env, "GATEWAY_RPC_TIMEOUT_MS", 5_000, 100),
     escrowSecretKey: readEscrowKey(env, appConfig.isLocalChain, anchorAccount),

@@ -5,7 +5,7 @@ import { openBlobStore, type BlobStore } from "./blobStore";
 import { createChainAccess, type ChainAccess } from "./chainAccess";
 import { readGatewayConfig, type GatewayConfig } from "./config";
 import { openDb, type Db } from "./db";
-import { alignWithChain } from "./disclosureAnchor";
+import { reconcileAtStart } from "./disclosureAnchor";
 import { migrate } from "./migrations";
 import { createRateLimiter, type RateLimiter } from "./rateLimit";
 
@@ -56,7 +56,7 @@ async function createGateway(): Promise<Gateway> {
     authLimiter: createRateLimiter(db, "auth", config.authRateLimit, RATE_WINDOW_MS),
     authCeiling: createRateLimiter(db, "auth-all", config.authRateLimit * AUTH_CEILING_FACTOR, RATE_WINDOW_MS),
   };
-  await alignWithChain(gateway);
+  await reconcileAtStart(gateway);
   return gateway;
 }
 

@@ -1,5 +1,6 @@
-// The disclosure log: one row per record served, written before the bytes leave the gateway, and later anchored on
-// chain in Merkle batches (disclosureAnchor.ts). A patient reads their rows with the proof that ties each to a root.
+// The disclosure log: one row per record served, written before the bytes leave the gateway with an insertion id, and
+// later given its log sequence number and anchored on chain in a Merkle batch (disclosureAnchor.ts). A patient reads
+// their rows with the proof that ties each to a root.
 import type { Address, Hex } from "viem";
 import {
   disclosureLeaf,
@@ -11,11 +12,18 @@ import {
 } from "../../_lib/vault/disclosureProof";
 import type { Queryable } from "./db";
 
-/** A read about to be served: its seq is assigned when it is logged. */
-export type NewDisclosure = Omit<DisclosureEntry, "seq">;
+/** A read about to be served, with the block its access decision was read at; its seq is assigned at anchoring. */
+export type NewDisclosure = Omit<DisclosureEntry, "seq"> & { decisionBlock: bigint };
+
+/** A committed disclosure that no batch covers yet: the planner gives it the next sequence number. */
+export interface UnsequencedDisclosure {
+  id: bigint;
+  entry: Omit<DisclosureEntry, "seq">;
+}
 
 interface DisclosureRow {
-  seq: string | number;
+  id: string | number;
+  seq: string | number | null;
   reader: string;
   patient: string;
   record_id: string;
@@ -23,14 +31,14 @@ interface DisclosureRow {
   served_at: string | number;
   request_id: string;
   batch_root: string | null;
+  decision_block: string | number | null;
 }
 
-const COLUMNS =
-  "seq, reader, patient, record_id::text AS record_id, purpose, served_at, request_id::text AS request_id, batch_root";
+const COLUMNS = `id, seq, reader, patient, record_id::text AS record_id, purpose, served_at,
+  request_id::text AS request_id, batch_root, decision_block`;
 
-export function entryOfRow(row: DisclosureRow): DisclosureEntry {
+function unsequencedEntryOf(row: DisclosureRow): Omit<DisclosureEntry, "seq"> {
   return {
-    seq: BigInt(row.seq),
     reader: row.reader as Address,
     patient: row.patient as Address,
     recordId: BigInt(row.record_id),
@@ -40,35 +48,49 @@ export function entryOfRow(row: DisclosureRow): DisclosureEntry {
   };
 }
 
+/** The entry of a row that has its sequence number (every row of a planned or anchored batch). */
+export function entryOfRow(row: DisclosureRow): DisclosureEntry {
+  if (row.seq === null) throw new Error(`disclosure ${row.id} has no sequence number yet`);
+  return { seq: BigInt(row.seq), ...unsequencedEntryOf(row) };
+}
+
 /**
  * The read path's one statement: if `reader` holds a wrapped key to the record, logs the disclosure and returns its
- * seq with the key; otherwise logs nothing and returns undefined.
+ * insertion id with the key; otherwise logs nothing and returns undefined.
  */
 export async function logDisclosureWithKey(
   db: Queryable,
   entry: NewDisclosure,
-): Promise<{ seq: bigint; wrappedKey: Uint8Array } | undefined> {
-  const rows = await db.query<{ seq: string | number; wrapped_key: Uint8Array }>(
+): Promise<{ id: bigint; wrappedKey: Uint8Array } | undefined> {
+  const rows = await db.query<{ id: string | number; wrapped_key: Uint8Array }>(
     `WITH k AS (
        SELECT wrapped_key FROM wrapped_keys WHERE patient = $1 AND record_id = $2::numeric AND recipient = $3
      ), d AS (
-       INSERT INTO disclosures (reader, patient, record_id, purpose, served_at, request_id)
-       SELECT $3, $1, $2::numeric, $4::smallint, $5::bigint, $6::uuid FROM k
-       RETURNING seq
+       INSERT INTO disclosures (reader, patient, record_id, purpose, served_at, request_id, decision_block)
+       SELECT $3, $1, $2::numeric, $4::smallint, $5::bigint, $6::uuid, $7::bigint FROM k
+       RETURNING id
      )
-     SELECT d.seq, k.wrapped_key FROM d, k`,
-    [entry.patient, entry.recordId.toString(), entry.reader, entry.purpose, entry.servedAt, entry.requestId],
+     SELECT d.id, k.wrapped_key FROM d, k`,
+    [
+      entry.patient,
+      entry.recordId.toString(),
+      entry.reader,
+      entry.purpose,
+      entry.servedAt,
+      entry.requestId,
+      entry.decisionBlock.toString(),
+    ],
   );
-  return rows.length === 0 ? undefined : { seq: BigInt(rows[0].seq), wrappedKey: rows[0].wrapped_key };
+  return rows.length === 0 ? undefined : { id: BigInt(rows[0].id), wrappedKey: rows[0].wrapped_key };
 }
 
-/** Disclosures with seq ≥ fromSeq (the chain's nextSeq: everything after the last anchored batch), oldest first. */
-export async function pendingDisclosures(db: Queryable, fromSeq: bigint, limit: number): Promise<DisclosureEntry[]> {
+/** Committed disclosures without a sequence number, in the order they were logged. */
+export async function unsequencedDisclosures(db: Queryable, limit: number): Promise<UnsequencedDisclosure[]> {
   const rows = await db.query<DisclosureRow>(
-    `SELECT ${COLUMNS} FROM disclosures WHERE seq >= $1 ORDER BY seq LIMIT $2`,
-    [fromSeq.toString(), limit],
+    `SELECT ${COLUMNS} FROM disclosures WHERE seq IS NULL ORDER BY id LIMIT $1`,
+    [limit],
   );
-  return rows.map(entryOfRow);
+  return rows.map((row) => ({ id: BigInt(row.id), entry: unsequencedEntryOf(row) }));
 }
 
 // Batches never change once anchored, so their trees are kept (a few, newest used).
@@ -91,27 +113,37 @@ async function treeOf(db: Queryable, root: string) {
   return built;
 }
 
-/** A patient's disclosures, newest first, each with its Merkle proof once anchored. */
+/**
+ * A patient's disclosures, newest first (by id; `before` is an id), each with its sequence number once a batch is
+ * planned and its Merkle proof once that batch is anchored on chain.
+ */
 export async function listDisclosures(
   db: Queryable,
   patient: Address,
   options: { before?: bigint; limit: number },
 ): Promise<ListedDisclosure[]> {
   const rows = await db.query<
-    DisclosureRow & { from_seq: string | null; to_seq: string | null; tx_hash: string | null }
+    DisclosureRow & {
+      from_seq: string | null;
+      to_seq: string | null;
+      tx_hash: string | null;
+      anchored_at: string | number | null;
+    }
   >(
-    `SELECT d.seq, d.reader, d.patient, d.record_id::text AS record_id, d.purpose, d.served_at,
-            d.request_id::text AS request_id, d.batch_root, b.from_seq, b.to_seq, b.tx_hash
+    `SELECT d.id, d.seq, d.reader, d.patient, d.record_id::text AS record_id, d.purpose, d.served_at,
+            d.request_id::text AS request_id, d.batch_root, d.decision_block, b.from_seq, b.to_seq, b.tx_hash,
+            b.anchored_at
        FROM disclosures d LEFT JOIN disclosure_batches b ON b.root = d.batch_root
-      WHERE d.patient = $1 AND d.seq < $2
-      ORDER BY d.seq DESC LIMIT $3`,
+      WHERE d.patient = $1 AND d.id < $2
+      ORDER BY d.id DESC LIMIT $3`,
     [patient, (options.before ?? 1n << 62n).toString(), options.limit],
   );
   const out: ListedDisclosure[] = [];
   for (const row of rows) {
-    const entry = entryOfRow(row);
+    const unsequenced = unsequencedEntryOf(row);
     let anchor: DisclosureAnchorInfo | null = null;
-    if (row.batch_root !== null && row.tx_hash !== null) {
+    if (row.batch_root !== null && row.seq !== null && row.tx_hash !== null && row.anchored_at !== null) {
+      const entry = entryOfRow(row);
       const { tree, index } = await treeOf(db, row.batch_root);
       const position = index.get(entry.seq.toString());
       if (position !== undefined) {
@@ -125,13 +157,15 @@ export async function listDisclosures(
       }
     }
     out.push({
-      seq: Number(entry.seq),
-      reader: entry.reader,
-      patient: entry.patient,
-      recordId: entry.recordId.toString(),
-      purpose: entry.purpose,
-      servedAt: entry.servedAt,
-      requestId: entry.requestId,
+      id: Number(row.id),
+      seq: row.seq === null ? null : Number(row.seq),
+      reader: unsequenced.reader,
+      patient: unsequenced.patient,
+      recordId: unsequenced.recordId.toString(),
+      purpose: unsequenced.purpose,
+      servedAt: unsequenced.servedAt,
+      requestId: unsequenced.requestId,
+      decisionBlock: row.decision_block === null ? null : Number(row.decision_block),
       anchor,
     });
   }

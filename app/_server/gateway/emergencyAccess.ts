@@ -159,7 +159,7 @@ export async function serveEscrowKey(
   gateway: Gateway,
   read: NewDisclosure,
   record: RecordMeta,
-): Promise<{ seq: bigint; wrappedKey: Uint8Array } | undefined> {
+): Promise<{ id: bigint; wrappedKey: Uint8Array } | undefined> {
   if (!isEscrowCategory(record.category)) return undefined;
   const escrow = escrowOf(gateway);
   const { reader, patient } = read;
@@ -221,14 +221,14 @@ export async function serveEscrowKey(
       "The gateway's emergency copy of this record does not open with its current escrow key. Ask the operator.",
     );
   }
-  let seq: bigint | undefined;
+  let id: bigint | undefined;
   try {
-    seq = await logEscrowDisclosure(gateway.db, read);
+    id = await logEscrowDisclosure(gateway.db, read);
   } catch (error) {
     console.error("gateway: could not log an emergency disclosure:", error);
     throw new GatewayError(503, "log_unavailable", "The gateway cannot log this read right now, so it serves nothing.");
   }
   // The copy was deleted (emergency access turned off) after it was read above: nothing logged, nothing served.
-  if (seq === undefined) throw escrowCopyMissing();
-  return { seq, wrappedKey };
+  if (id === undefined) throw escrowCopyMissing();
+  return { id, wrappedKey };
 }

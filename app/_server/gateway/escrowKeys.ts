@@ -66,12 +66,20 @@ export async function escrowPatients(db: Queryable): Promise<Address[]> {
  * patient turned emergency access off) between the re-wrap and this log means nothing is logged and nothing served.
  */
 export async function logEscrowDisclosure(db: Queryable, entry: NewDisclosure): Promise<bigint | undefined> {
-  const rows = await db.query<{ seq: string | number }>(
-    `INSERT INTO disclosures (reader, patient, record_id, purpose, served_at, request_id)
-     SELECT $3, $1, $2::numeric, $4::smallint, $5::bigint, $6::uuid
+  const rows = await db.query<{ id: string | number }>(
+    `INSERT INTO disclosures (reader, patient, record_id, purpose, served_at, request_id, decision_block)
+     SELECT $3, $1, $2::numeric, $4::smallint, $5::bigint, $6::uuid, $7::bigint
       WHERE EXISTS (SELECT 1 FROM escrow_keys WHERE patient = $1 AND record_id = $2::numeric)
-     RETURNING seq`,
-    [entry.patient, entry.recordId.toString(), entry.reader, entry.purpose, entry.servedAt, entry.requestId],
+     RETURNING id`,
+    [
+      entry.patient,
+      entry.recordId.toString(),
+      entry.reader,
+      entry.purpose,
+      entry.servedAt,
+      entry.requestId,
+      entry.decisionBlock.toString(),
+    ],
   );
-  return rows.length === 0 ? undefined : BigInt(rows[0].seq);
+  return rows.length === 0 ? undefined : BigInt(rows[0].id);
 }

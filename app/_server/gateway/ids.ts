@@ -60,7 +60,7 @@ export function parseCid(text: string): string {
 export function parseListWindow(query: URLSearchParams): { before?: bigint; limit: number } {
   const before = query.get("before");
   const limit = query.get("limit");
-  if (before !== null && !/^\d{1,18}$/.test(before)) throw badRequest("?before must be a sequence number.");
+  if (before !== null && !/^\d{1,18}$/.test(before)) throw badRequest("?before must be a disclosure id.");
   if (limit !== null && (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000)) {
     throw badRequest("?limit must be a number from 1 to 1000.");
   }

@@ -59,6 +59,50 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     `,
   },
   {
+    version: 3,
+    name: "disclosure seq at anchoring, batch plans, key versions and blocks",
+    sql: `
+      -- A disclosure gets an insertion id when it is served and its log sequence number only when a batch is planned,
+      -- under the anchor lock, contiguously from the chain's nextSeq: a row still uncommitted is never skipped.
+      ALTER TABLE disclosures RENAME COLUMN seq TO id;
+      ALTER TABLE disclosures ADD COLUMN seq bigint;
+      UPDATE disclosures SET seq = id WHERE batch_root IS NOT NULL;
+      CREATE UNIQUE INDEX disclosures_seq ON disclosures (seq);
+      CREATE INDEX disclosures_unsequenced ON disclosures (id) WHERE seq IS NULL;
+      DROP INDEX disclosures_batch_root;
+      CREATE INDEX disclosures_batch_root ON disclosures (batch_root, seq);
+      ALTER TABLE disclosures ADD COLUMN decision_block bigint;  -- the block hasAccess was read at
+
+      -- A batch is written as a plan (root, range, signed transaction) before it is sent; anchored_at is set once the
+      -- chain holds its root.
+      ALTER TABLE disclosure_batches ALTER COLUMN anchored_at DROP NOT NULL;
+      ALTER TABLE disclosure_batches ADD COLUMN planned_at bigint;
+      UPDATE disclosure_batches SET planned_at = anchored_at;
+      ALTER TABLE disclosure_batches ALTER COLUMN planned_at SET NOT NULL;
+      ALTER TABLE disclosure_batches ADD COLUMN planned_block bigint;
+      ALTER TABLE disclosure_batches ADD COLUMN tx_nonce bigint;
+      ALTER TABLE disclosure_batches ADD COLUMN signed_tx text;
+      CREATE INDEX disclosure_batches_unconfirmed ON disclosure_batches (from_seq) WHERE anchored_at IS NULL;
+
+      -- The block of the chain check a key was stored after: a refusal seen at an older block never deletes it.
+      ALTER TABLE wrapped_keys ADD COLUMN stored_block bigint NOT NULL DEFAULT 0;
+      CREATE TABLE wrapped_key_versions (
+        id bigserial PRIMARY KEY,
+        patient text NOT NULL,
+        record_id numeric(20, 0) NOT NULL,
+        recipient text NOT NULL,
+        wrapped_key bytea NOT NULL,
+        category smallint NOT NULL,
+        stored_by text NOT NULL,
+        stored_at bigint NOT NULL,
+        stored_block bigint NOT NULL,
+        replaced_by text NOT NULL,
+        replaced_at bigint NOT NULL
+      );
+      CREATE INDEX wrapped_key_versions_key ON wrapped_key_versions (patient, record_id, recipient, id);
+    `,
+  },
+  {
     version: 4,
     name: "relay quotas and shared rate limits",
     sql: `

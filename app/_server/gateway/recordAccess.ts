@@ -1,8 +1,8 @@
-// Serving records and storing their wrapped keys. A read is decided by the chain at that moment (hasAccess), logged
-// before any byte is returned, and answered with the ciphertext plus the reader's own wrapped key; the gateway never
+// Serving records and storing their wrapped keys. A read is decided by the chain at that moment (hasAccess at the
+// latest block, whose number is logged with it), logged before any byte is returned, and answered with the ciphertext plus the reader's own wrapped key; the gateway never
 // sees a record key or a plaintext.
 import type { Address, Hex } from "viem";
-import { EMERGENCY, READ, TREATMENT } from "../../_lib/consentCodes";
+import { APPEND, EMERGENCY, READ, TREATMENT } from "../../_lib/consentCodes";
 import { cidOfHash } from "../../_lib/vault/cid";
 import { fromBase64Url, toBase64Url } from "../../_lib/vault/encoding";
 import { WRAPPED_KEY_LENGTH } from "../../_lib/vault/keyWrap";
@@ -10,14 +10,12 @@ import type { Gateway } from "./context";
 import { logDisclosureWithKey } from "./disclosures";
 import { purgeEscrowIfEmergencyOff, serveEscrowKey } from "./emergencyAccess";
 import { badRequest, forbidden, GatewayError, notFound } from "./errors";
-import { deleteReaderKeys, findWrappedKey, listOwnKeys, upsertWrappedKey } from "./wrappedKeys";
+import { deleteKeysOfRefusedRead } from "./keySweep";
+import { findWrappedKey, keyVersions, listOwnKeys, storeWrappedKeyVersion } from "./wrappedKeys";
 import type { RecordMeta } from "./chainAccess";
 
 const keyNotFound = () =>
   notFound("key_not_found", "No key to this record has been shared with you yet: ask the patient to share it.");
-
-/** checkAccess reasons meaning the reader no longer holds READ on any category of this patient's data. */
-const LOST_ALL_READ = new Set(["AccessNoConsent", "AccessExpired", "AccessActionNotGranted"]);
 
 export interface ServedRecord {
   ciphertext: Uint8Array;
@@ -52,8 +50,9 @@ export async function readRecord(
   if (emergency) await purgeEscrowIfEmergencyOff(gateway, patient);
   const record = await existingRecord(gateway, patient, recordId);
   const category = 1n << BigInt(record.category);
-  if (!isPatient && !(await gateway.chain.hasAccess(patient, reader, category, READ, purpose))) {
-    await refuseRead(gateway, patient, reader, record.category, category, purpose);
+  const decisionBlock = await gateway.chain.blockNumber();
+  if (!isPatient && !(await gateway.chain.hasAccess(patient, reader, category, READ, purpose, decisionBlock))) {
+    await refuseRead(gateway, { patient, reader, categoryBit: record.category, purpose, decisionBlock });
   }
   const ciphertext = await gateway.blobs.get(cidOfHash(record.contentHash));
   if (ciphertext === undefined) {
@@ -61,8 +60,16 @@ export async function readRecord(
     throw notFound("blob_not_found", "The record's encrypted file is not stored on this gateway.");
   }
   // One statement finds the reader's key and logs the disclosure, before any byte is returned.
-  let logged: { seq: bigint; wrappedKey: Uint8Array } | undefined;
-  const disclosure = { reader, patient, recordId, purpose, servedAt: Math.floor(Date.now() / 1000), requestId };
+  let logged: { id: bigint; wrappedKey: Uint8Array } | undefined;
+  const disclosure = {
+    reader,
+    patient,
+    recordId,
+    purpose,
+    servedAt: Math.floor(Date.now() / 1000),
+    requestId,
+    decisionBlock,
+  };
   try {
     logged = await logDisclosureWithKey(gateway.db, disclosure);
   } catch (error) {
@@ -73,7 +80,7 @@ export async function readRecord(
   // No key of its own: a provider that broke the glass gets the escrow copy re-wrapped for it, logged the same way.
   if (logged === undefined && emergency) logged = await serveEscrowKey(gateway, disclosure, record);
   if (logged === undefined) throw keyNotFound();
-  const { seq, wrappedKey } = logged;
+  const { id, wrappedKey } = logged;
   return {
     ciphertext,
     headers: {
@@ -83,29 +90,34 @@ export async function readRecord(
       "X-Content-Hash": record.contentHash,
       "X-Record-Category": String(record.category),
       "X-Record-Author": record.author,
-      "X-Disclosure-Seq": seq.toString(),
+      "X-Disclosure-Id": id.toString(),
+      "X-Decision-Block": decisionBlock.toString(),
     },
   };
 }
 
-/** Throws the 403 with checkAccess's reason, after deleting the keys the reader may no longer use. */
+/**
+ * Throws the 403 with checkAccess's reason at the decision's block, after deleting the keys the reader may no longer
+ * use once that refusal is confirmed (keySweep.ts).
+ */
 async function refuseRead(
   gateway: Gateway,
-  patient: Address,
-  reader: Address,
-  categoryBit: number,
-  category: bigint,
-  purpose: number,
+  read: { patient: Address; reader: Address; categoryBit: number; purpose: number; decisionBlock: bigint },
 ): Promise<never> {
-  const refusal = await gateway.chain.explainAccess(patient, reader, category, READ, purpose);
+  const { patient, reader, categoryBit, purpose, decisionBlock } = read;
+  const refusal = await gateway.chain.explainAccess(
+    patient,
+    reader,
+    1n << BigInt(categoryBit),
+    READ,
+    purpose,
+    decisionBlock,
+  );
   if (refusal === undefined) {
-    // hasAccess and checkAccess disagree only when the consent changed between the two calls.
+    // hasAccess and checkAccess at one block disagree only if the node changed its view of that block (a reorg).
     throw forbidden("Your access changed while this request was being checked. Try again.");
   }
-  // A suspension or a purpose outside the consent does not end the consent itself: those keys stay.
-  if (LOST_ALL_READ.has(refusal.reason)) await deleteReaderKeys(gateway.db, patient, reader);
-  else if (refusal.reason === "AccessCategoryNotGranted")
-    await deleteReaderKeys(gateway.db, patient, reader, [categoryBit]);
+  await deleteKeysOfRefusedRead(gateway, { ...read, refusal });
   throw forbidden(refusal.message, "forbidden", refusal.reason);
 }
 
@@ -135,8 +147,10 @@ export function parseWrappedKeyBody(body: unknown): Uint8Array {
 }
 
 /**
- * PUT /api/records/{patient}/{recordId}/keys/{recipient}: the patient or the record's author stores a wrapped key
- * for the patient or for a provider whose live consent covers the record's category with READ.
+ * PUT /api/records/{patient}/{recordId}/keys/{recipient}: the patient, or the record's author while its consent still
+ * covers the record's category with APPEND (an active provider), stores a wrapped key for the patient or for a
+ * provider whose live consent covers the category with READ. Only the patient replaces the patient's own key; every
+ * replaced key is kept as a previous version.
  */
 export async function storeWrappedKey(
   gateway: Gateway,
@@ -144,26 +158,64 @@ export async function storeWrappedKey(
 ): Promise<{ created: boolean; contentHash: Hex }> {
   const { caller, patient, recordId, recipient } = request;
   const record = await existingRecord(gateway, patient, recordId);
+  const category = 1n << BigInt(record.category);
   if (caller !== patient && caller !== record.author) {
     throw forbidden("Only the patient or the record's author can share this record's key.");
   }
-  if (
-    recipient !== patient &&
-    !(await gateway.chain.coversActions(patient, recipient, 1n << BigInt(record.category), READ))
-  ) {
+  const checkedAt = await gateway.chain.blockNumber();
+  if (caller !== patient && !(await gateway.chain.coversActions(patient, caller, category, APPEND, checkedAt))) {
+    throw forbidden(
+      "You wrote this record, but your consent from the patient no longer covers its category with append access " +
+        "(or you are not an active provider), so you can no longer share its key.",
+      "author_not_allowed",
+    );
+  }
+  if (recipient !== patient && !(await gateway.chain.coversActions(patient, recipient, category, READ, checkedAt))) {
     throw forbidden(
       `${recipient} may not receive this key: only the patient, or an active provider whose consent covers this ` +
         "record's category with read access.",
       "recipient_not_allowed",
     );
   }
-  const created = await upsertWrappedKey(gateway.db, {
-    patient,
-    recordId,
-    recipient,
-    wrappedKey: request.wrappedKey,
-    category: record.category,
-    storedBy: caller,
+  const outcome = await storeWrappedKeyVersion(
+    gateway.db,
+    {
+      patient,
+      recordId,
+      recipient,
+      wrappedKey: request.wrappedKey,
+      category: record.category,
+      storedBy: caller,
+      storedBlock: checkedAt,
+    },
+    { mayReplace: caller === patient || recipient !== patient },
+  );
+  if (outcome === "refused") {
+    throw forbidden(
+      "The patient already holds a key to this record, and only the patient can replace it.",
+      "patient_key_protected",
+    );
+  }
+  return { created: outcome === "created", contentHash: record.contentHash };
+}
+
+/** GET /api/records/{patient}/{recordId}/keys/{recipient}: the current key and every replaced one, to the patient. */
+export async function wrappedKeyHistory(
+  gateway: Gateway,
+  request: { caller: Address; patient: Address; recordId: bigint; recipient: Address },
+) {
+  const { caller, patient, recordId, recipient } = request;
+  if (caller !== patient) throw forbidden("Only the patient can see the versions of their records' keys.");
+  await existingRecord(gateway, patient, recordId);
+  const { current, previous } = await keyVersions(gateway.db, patient, recordId, recipient);
+  if (current === undefined && previous.length === 0) {
+    throw notFound("key_not_found", "No key to this record is stored for this recipient.");
+  }
+  const shown = (version: (typeof previous)[number]) => ({
+    wrappedKey: toBase64Url(version.wrappedKey),
+    storedBy: version.storedBy,
+    storedAt: version.storedAt,
+    ...(version.replacedAt === undefined ? {} : { replacedAt: version.replacedAt, replacedBy: version.replacedBy }),
   });
-  return { created, contentHash: record.contentHash };
+  return { current: current === undefined ? null : shown(current), previous: previous.map(shown) };
 }

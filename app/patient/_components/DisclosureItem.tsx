@@ -40,12 +40,14 @@ export function DisclosureItem({
         </p>
       )}
       <p className="muted small">
-        Read number {String(entry.seq)} · request <span className="mono">{entry.requestId}</span>
+        Read number {String(entry.id)}
+        {entry.seq === null ? "" : ` · log entry ${String(entry.seq)}`} · request{" "}
+        <span className="mono">{entry.requestId}</span>
       </p>
       <div className="card-actions">
         <button type="button" disabled={verify.isPending} onClick={() => verify.mutate(entry)}>
           {verify.isPending ? "Verifying…" : "Verify"}
-          <span className="visually-hidden"> read number {String(entry.seq)}</span>
+          <span className="visually-hidden"> read number {String(entry.id)}</span>
         </button>
       </div>
       <div role="status" aria-live="polite" className="disclosure-check">

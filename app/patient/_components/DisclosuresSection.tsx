@@ -4,7 +4,8 @@ import type { Address } from "viem";
 import { GatewaySignIn } from "../../_components/vault/GatewaySignIn";
 import { useAnchorNow, useDisclosures } from "../../_hooks/useVaultDisclosures";
 import { EMERGENCY } from "../../_lib/consentCodes";
-import { describeVaultFailure } from "../../_lib/gatewayClient";
+import { formatDateTime } from "../../_lib/format";
+import { describeVaultFailure, type AnchorOutcome } from "../../_lib/gatewayClient";
 import { DisclosureItem } from "./DisclosureItem";
 import { useNames } from "./usePatientData";
 
@@ -32,9 +33,9 @@ export function DisclosuresSection({ patient }: { patient: Address }) {
         <ul className="cards">
           {entries.map((entry) => (
             <li
-              key={String(entry.seq)}
+              key={String(entry.id)}
               className={entry.purpose === EMERGENCY ? "card disclosure emergency" : "card disclosure"}
-              data-seq={String(entry.seq)}
+              data-id={String(entry.id)}
             >
               <DisclosureItem
                 entry={entry}
@@ -52,12 +53,25 @@ export function DisclosuresSection({ patient }: { patient: Address }) {
             Could not anchor now: {describeVaultFailure(anchor.error)}
           </p>
         ) : null}
-        {anchor.isSuccess && anchor.data === null ? (
-          <p role="status" className="notice">
-            Nothing was waiting to be anchored.
-          </p>
-        ) : null}
+        {anchor.isSuccess ? <AnchorNotice outcome={anchor.data} /> : null}
       </GatewaySignIn>
     </section>
+  );
+}
+
+/** What "Anchor now" did: nothing to do, deferred (the gateway anchors at most once an interval), or still on its way. */
+function AnchorNotice({ outcome }: { outcome: AnchorOutcome }) {
+  let text: string | undefined;
+  if (outcome.anchored?.status === "pending") {
+    text = "The anchor is on its way to the chain: check again in a minute.";
+  } else if (outcome.anchored === null && outcome.nextAnchorAt !== undefined) {
+    text = `The gateway anchored its log a moment ago and anchors at most once an interval: ask again after ${formatDateTime(outcome.nextAnchorAt)}.`;
+  } else if (outcome.anchored === null) {
+    text = "Nothing was waiting to be anchored.";
+  }
+  return text === undefined ? null : (
+    <p role="status" className="notice">
+      {text}
+    </p>
   );
 }

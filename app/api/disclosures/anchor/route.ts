@@ -1,14 +1,30 @@
-// POST /api/disclosures/anchor: anchors the pending disclosures on chain now (any signed-in user may ask).
-import { anchorPendingDisclosures } from "../../../_server/gateway/disclosureAnchor";
+// POST /api/disclosures/anchor[?force=true]: anchors the pending disclosures on chain now. Any signed-in account may
+// ask, but on-demand anchors are debounced to one transaction per interval whoever asks; only an operator
+// (GATEWAY_OPERATORS) may force one.
+import { anchorDisclosures } from "../../../_server/gateway/disclosureAnchor";
+import { badRequest, forbidden } from "../../../_server/gateway/errors";
 import { handleGateway, json } from "../../../_server/gateway/http";
 import { requireSession } from "../../../_server/gateway/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
+function parseForce(text: string | null): boolean {
+  if (text === null || text === "false") return false;
+  if (text === "true") return true;
+  throw badRequest("?force must be true or false.");
+}
+
 export function POST(request: Request) {
   return handleGateway(request, "api", async ({ gateway }) => {
-    await requireSession(gateway, request);
-    return json(200, { anchored: await anchorPendingDisclosures(gateway) });
+    const session = await requireSession(gateway, request);
+    const force = parseForce(new URL(request.url).searchParams.get("force"));
+    if (force && !gateway.config.operators.includes(session.address)) {
+      throw forbidden(
+        "Only an operator of this gateway can force an anchor; anyone may ask without ?force, at most once an interval.",
+        "not_operator",
+      );
+    }
+    return json(200, await anchorDisclosures(gateway, force ? "forced" : "on-demand"));
   });
 }

@@ -1,9 +1,15 @@
 // PUT /api/records/{patient}/{recordId}/keys/{recipient} { wrappedKey }: stores a record key wrapped for one reader
-// (201 created, 200 replaced). Only the patient or the record's author; only to the patient or a consented reader.
+// (201 created, 200 replaced or unchanged). Only the patient, or the record's author while its consent covers the
+// category with APPEND; only to the patient or a consented reader; only the patient replaces the patient's own key.
+// GET: the current key and the versions it replaced, to the patient.
 import { readJsonBody } from "../../../../../../_server/gateway/body";
 import { handleGateway, json } from "../../../../../../_server/gateway/http";
 import { parseAddress, parseRecordId } from "../../../../../../_server/gateway/ids";
-import { parseWrappedKeyBody, storeWrappedKey } from "../../../../../../_server/gateway/recordAccess";
+import {
+  parseWrappedKeyBody,
+  storeWrappedKey,
+  wrappedKeyHistory,
+} from "../../../../../../_server/gateway/recordAccess";
 import { requireSession } from "../../../../../../_server/gateway/sessions";
 
 export const runtime = "nodejs";
@@ -28,5 +34,21 @@ export function PUT(request: Request, { params }: { params: Promise<Params> }) {
       recordId: key.recordId.toString(),
       recipient: key.recipient,
     });
+  });
+}
+
+export function GET(request: Request, { params }: { params: Promise<Params> }) {
+  return handleGateway(request, "api", async ({ gateway }) => {
+    const session = await requireSession(gateway, request);
+    const { patient, recordId, recipient } = await params;
+    return json(
+      200,
+      await wrappedKeyHistory(gateway, {
+        caller: session.address,
+        patient: parseAddress(patient, "patient"),
+        recordId: parseRecordId(recordId),
+        recipient: parseAddress(recipient, "recipient"),
+      }),
+    );
   });
 }
