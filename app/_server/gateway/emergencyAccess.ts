@@ -12,6 +12,7 @@ import type { RecordMeta } from "./chainAccess";
 import type { Gateway } from "./context";
 import type { NewDisclosure } from "./disclosures";
 import { badRequest, chainUnavailable, forbidden, GatewayError, notFound } from "./errors";
+import { confirmationBlock } from "./keySweep";
 import {
   deleteEscrowKeys,
   escrowPatients,
@@ -64,13 +65,14 @@ async function chainRead<T>(what: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
-function emergencyAccessAllowed(gateway: Gateway, patient: Address): Promise<boolean> {
+function emergencyAccessAllowed(gateway: Gateway, patient: Address, blockNumber?: bigint): Promise<boolean> {
   return chainRead("emergencyAccessAllowed", () =>
     gateway.publicClient.readContract({
       address: gateway.config.addresses.consentRegistry,
       abi: abis.ConsentRegistry,
       functionName: "emergencyAccessAllowed",
       args: [patient],
+      blockNumber,
     }),
   );
 }
@@ -136,9 +138,17 @@ export async function withdrawEscrowCopies(gateway: Gateway, caller: Address, pa
   return { deleted: await deleteEscrowKeys(gateway.db, patient) };
 }
 
-/** Deletes the patient's escrow copies when emergency access is off on chain; how many were deleted. */
+/**
+ * Deletes the patient's escrow copies when emergency access is off on chain, at the latest block and (like every key
+ * deletion, keySweep.ts) GATEWAY_KEY_DELETION_CONFIRMATIONS blocks back, so a lagging node cannot delete them; how
+ * many were deleted. Reads are refused by the chain meanwhile, so waiting costs nothing.
+ */
 export async function purgeEscrowIfEmergencyOff(gateway: Gateway, patient: Address): Promise<number> {
-  if (await emergencyAccessAllowed(gateway, patient)) return 0;
+  const latest = await gateway.chain.blockNumber();
+  if (await emergencyAccessAllowed(gateway, patient, latest)) return 0;
+  const confirmed = confirmationBlock(gateway, latest);
+  if (confirmed === undefined) return 0;
+  if (confirmed !== latest && (await emergencyAccessAllowed(gateway, patient, confirmed))) return 0;
   return deleteEscrowKeys(gateway.db, patient);
 }
 

@@ -25,7 +25,7 @@ const RANK: Record<DeletionScope, number> = { none: 0, category: 1, all: 2 };
 const narrower = (a: DeletionScope, b: DeletionScope) => (RANK[a] <= RANK[b] ? a : b);
 
 /** The block a refusal seen at `latest` must also hold at; undefined while the chain is shorter than the depth. */
-function confirmationBlock(gateway: Gateway, latest: bigint): bigint | undefined {
+export function confirmationBlock(gateway: Gateway, latest: bigint): bigint | undefined {
   const depth = BigInt(gateway.config.keyDeletionConfirmations);
   return latest < depth ? undefined : latest - depth;
 }
