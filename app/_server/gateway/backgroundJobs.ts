@@ -1,12 +1,18 @@
-// The gateway's timer: every ANCHOR_INTERVAL_SECONDS it anchors the pending disclosures and sweeps the wrapped keys
-// of readers who lost access. Started by the first gateway request; errors are logged and never end the process.
+// The gateway's timers: every ANCHOR_INTERVAL_SECONDS it anchors the pending disclosures and sweeps the wrapped keys
+// of readers who lost access; every GATEWAY_BLOB_SWEEP_INTERVAL_SECONDS it deletes the blobs no record references in
+// time. Started by the first gateway request; errors are logged and never end the process.
 import type { Gateway } from "./context";
 import { anchorPendingDisclosures } from "./disclosureAnchor";
 import { sweepRevokedKeys } from "./keySweep";
+import { sweepUnreferencedBlobs } from "./blobBindings";
 
-const store = globalThis as typeof globalThis & { __medconsentGatewayTimer?: ReturnType<typeof setInterval> };
+const store = globalThis as typeof globalThis & {
+  __medconsentGatewayTimer?: ReturnType<typeof setInterval>;
+  __medconsentBlobSweepTimer?: ReturnType<typeof setInterval>;
+};
 
 export function startBackgroundJobs(gateway: Gateway): void {
+  startBlobSweep(gateway);
   if (store.__medconsentGatewayTimer !== undefined || gateway.config.anchorIntervalSeconds === 0) return;
   let running = false;
   const tick = async () => {
@@ -31,4 +37,24 @@ export function startBackgroundJobs(gateway: Gateway): void {
   store.__medconsentGatewayTimer = setInterval(() => void tick(), gateway.config.anchorIntervalSeconds * 1000);
   // The timer alone never keeps the process alive.
   store.__medconsentGatewayTimer.unref();
+}
+
+/** Its own timer: expiry runs on its own schedule, whether or not anchoring has one. */
+function startBlobSweep(gateway: Gateway): void {
+  if (store.__medconsentBlobSweepTimer !== undefined || gateway.config.blobSweepIntervalSeconds === 0) return;
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const deleted = await sweepUnreferencedBlobs(gateway);
+      if (deleted > 0) console.log(`gateway: deleted ${deleted} blobs that no record references`);
+    } catch (error) {
+      console.error("gateway: blob sweep failed:", error instanceof Error ? error.message : error);
+    } finally {
+      running = false;
+    }
+  };
+  store.__medconsentBlobSweepTimer = setInterval(() => void tick(), gateway.config.blobSweepIntervalSeconds * 1000);
+  store.__medconsentBlobSweepTimer.unref();
 }

@@ -100,6 +100,11 @@ export function createChainAccess(publicClient: PublicClient, addresses: MedCons
       return meta;
     },
 
+    /** How many records the patient has (ids 1..count). */
+    recordCount(patient: Address): Promise<bigint> {
+      return read(() => publicClient.readContract({ ...recordRegistry, functionName: "recordCount", args: [patient] }));
+    },
+
     /** hasAccess at the latest block: the one chain call on the read path. */
     hasAccess(patient: Address, grantee: Address, categories: bigint, action: number, purpose: number) {
       return read(() =>

@@ -3,9 +3,10 @@
 // sees a record key or a plaintext.
 import type { Address, Hex } from "viem";
 import { READ, TREATMENT } from "../../_lib/consentCodes";
-import { cidOfHash } from "../../_lib/vault/cid";
 import { fromBase64Url, toBase64Url } from "../../_lib/vault/encoding";
 import { WRAPPED_KEY_LENGTH } from "../../_lib/vault/keyWrap";
+import { openBoundBlob, refreshReferences } from "./blobBindings";
+import type { BlobBody } from "./blobStore";
 import type { Gateway } from "./context";
 import { logDisclosureWithKey } from "./disclosures";
 import { badRequest, forbidden, GatewayError, notFound } from "./errors";
@@ -19,7 +20,8 @@ const keyNotFound = () =>
 const LOST_ALL_READ = new Set(["AccessNoConsent", "AccessExpired", "AccessActionNotGranted"]);
 
 export interface ServedRecord {
-  ciphertext: Uint8Array;
+  /** The ciphertext, streamed (and checked against its hash as it flows). */
+  body: ReadableStream<Uint8Array>;
   headers: Record<string, string>;
 }
 
@@ -50,13 +52,18 @@ export async function readRecord(
   if (!isPatient && !(await gateway.chain.hasAccess(patient, reader, category, READ, purpose))) {
     await refuseRead(gateway, patient, reader, record.category, category, purpose);
   }
-  const ciphertext = await gateway.blobs.get(cidOfHash(record.contentHash));
-  if (ciphertext === undefined) {
-    if ((await findWrappedKey(gateway.db, patient, recordId, reader)) === undefined) throw keyNotFound();
-    throw notFound("blob_not_found", "The record's encrypted file is not stored on this gateway.");
+  // Only bytes uploaded for this patient, hash and category: a record that copies another's hash gets nothing.
+  let blob: BlobBody;
+  try {
+    blob = await openBoundBlob(gateway, patient, recordId, record);
+  } catch (error) {
+    const missing = error instanceof GatewayError && error.status === 404;
+    if (missing && (await findWrappedKey(gateway.db, patient, recordId, reader)) === undefined) throw keyNotFound();
+    throw error;
   }
   // One statement finds the reader's key and logs the disclosure, before any byte is returned.
   let logged: { seq: bigint; wrappedKey: Uint8Array } | undefined;
+  const closeBlob = () => void blob.stream.cancel().catch(() => undefined);
   try {
     logged = await logDisclosureWithKey(gateway.db, {
       reader,
@@ -69,14 +76,19 @@ export async function readRecord(
   } catch (error) {
     // No log entry, no disclosure: the patient must be able to see every read.
     console.error("gateway: could not log a disclosure:", error);
+    closeBlob();
     throw new GatewayError(503, "log_unavailable", "The gateway cannot log this read right now, so it serves nothing.");
   }
-  if (logged === undefined) throw keyNotFound();
+  if (logged === undefined) {
+    closeBlob();
+    throw keyNotFound();
+  }
   const { seq, wrappedKey } = logged;
   return {
-    ciphertext,
+    body: blob.stream,
     headers: {
       "Content-Type": "application/octet-stream",
+      "Content-Length": String(blob.size),
       "Cache-Control": "no-store",
       "X-Wrapped-Key": toBase64Url(wrappedKey),
       "X-Content-Hash": record.contentHash,
@@ -111,6 +123,8 @@ async function refuseRead(
 /** GET /api/records/{patient}/keys: the patient's own wrapped keys, for re-wrapping to a new grantee. */
 export async function ownKeys(gateway: Gateway, caller: Address, patient: Address) {
   if (caller !== patient) throw forbidden("Only the patient can list their own record keys.");
+  // Keys stored with uploads become the patient's keys once their records are on chain.
+  await refreshReferences(gateway, patient, { withPendingKeyOnly: true });
   const keys = await listOwnKeys(gateway.db, patient);
   return { keys: keys.map((key) => ({ recordId: key.recordId, wrappedKey: toBase64Url(key.wrappedKey) })) };
 }
