@@ -1,7 +1,8 @@
 "use client";
-// The patient's upload, step by step: encrypt in the browser → store the ciphertext with the gateway → register the
-// pointer on chain (addRecord) → store the patient's own wrapped key → wrap for every current reader of that category.
-// Each step reports in plain words, so a failure says which step stopped and what is already done.
+// The patient's upload, step by step: encrypt in the browser → store the ciphertext with the gateway, together with
+// the patient's own wrapped key → register the pointer on chain (addRecord) → link that key to the new record id →
+// wrap for every current reader of that category. The key is on the gateway before the chain transaction, so a record
+// can never exist that its patient cannot open. Each step reports in plain words what stopped and what is done.
 import { useRef, useState } from "react";
 import { parseEventLogs, type Address, type Hash } from "viem";
 import { usePublicClient, useWalletClient } from "wagmi";
@@ -10,7 +11,7 @@ import { appConfig } from "../_lib/appConfig";
 import type { CategoryInfo } from "../_lib/consentCodes";
 import { isFhirResource, suggestCategory } from "../_lib/fhir/records";
 import { validateFhir, type FhirValidation } from "../_lib/fhir/validate";
-import { describeVaultFailure, gateway, GatewayError } from "../_lib/gatewayClient";
+import { describeVaultFailure, gateway, GatewayError, withRetries } from "../_lib/gatewayClient";
 import { encryptRecord, wrapRecordKey } from "../_lib/vault";
 import { useConsentClient } from "./useConsentClient";
 import { useEncryptionKey } from "./useEncryptionKey";
@@ -32,9 +33,9 @@ export interface UploadStep {
 const STEPS: { id: UploadStepId; label: string }[] = [
   { id: "unlock", label: "Sign in to the gateway and unlock your encryption key" },
   { id: "encrypt", label: "Encrypt the file in your browser" },
-  { id: "upload", label: "Store the encrypted file with the gateway" },
+  { id: "upload", label: "Store the encrypted file, and a key for yourself, with the gateway" },
   { id: "register", label: "Record its fingerprint on the chain" },
-  { id: "ownKey", label: "Keep a key for yourself" },
+  { id: "ownKey", label: "Link your key to the new record" },
   { id: "share", label: "Share with the providers who may read this kind of data" },
   { id: "emergency", label: "Prepare it for an emergency department (routine records, while emergency access is on)" },
 ];
@@ -83,8 +84,14 @@ export function useVaultUpload(patient: Address) {
 
       step = "upload";
       mark("upload", "active");
-      await gateway.uploadBlob(encrypted.cid, encrypted.ciphertext, { patient, category }, (sent, total) =>
-        setProgress({ sent, total }),
+      // The patient's own key goes with the file: if this fails, we stop here, before anything is on chain.
+      const ownKey = wrapRecordKey(encrypted.recordKey, publicKey, encrypted.contentHash);
+      await gateway.uploadBlob(
+        encrypted.cid,
+        encrypted.ciphertext,
+        { patient, category },
+        (sent, total) => setProgress({ sent, total }),
+        ownKey,
       );
       mark("upload", "done");
 
@@ -119,13 +126,14 @@ export function useVaultUpload(patient: Address) {
 
       step = "ownKey";
       mark("ownKey", "active");
-      await gateway.putWrappedKey(
-        patient,
-        id,
-        patient,
-        wrapRecordKey(encrypted.recordKey, publicKey, encrypted.contentHash),
-      );
-      mark("ownKey", "done");
+      try {
+        await withRetries(() => gateway.putWrappedKey(patient, id, patient, ownKey));
+        mark("ownKey", "done");
+      } catch (error) {
+        if (error instanceof GatewayError && error.needsSignIn) session.forget();
+        // Nothing is lost: the gateway holds the key from the upload and links it when the record is next opened.
+        mark("ownKey", "skipped", ownKeyNotLinked(id, error));
+      }
 
       step = "share";
       mark("share", "active");
@@ -182,6 +190,15 @@ const EMERGENCY_OUTCOMES = {
   sensitive: "Sensitive records are never opened in an emergency.",
   "emergency-off": "Your emergency access is off, so no emergency copy is kept.",
 } as const;
+
+/** What it means when the own-key PUT still failed after its retries, in the patient's words. */
+export function ownKeyNotLinked(recordId: bigint, error: unknown): string {
+  return (
+    `The gateway could not link your key to record ${recordId} just now (${describeVaultFailure(error)}). ` +
+    "Nothing is lost: your key was stored safely with the file, and it will be linked the next time you open " +
+    "this record."
+  );
+}
 
 function shareSummary(shared: string[], waiting: string[], refused: string[]): string {
   const parts: string[] = [];

@@ -283,14 +283,14 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
       ciphertext: Uint8Array<ArrayBuffer>,
       query: { patient: Address; category: number; purpose?: string },
       onProgress?: UploadProgress,
+      /** The patient's own wrapped key, kept by the gateway until the record is on chain. */
+      ownWrappedKey?: Uint8Array,
     ): Promise<StoredBlob> {
       const path = gatewayPaths.blob(cid, query);
+      const headers: Record<string, string> = { "content-type": "application/octet-stream" };
+      if (ownWrappedKey !== undefined) headers["x-wrapped-key"] = toBase64Url(ownWrappedKey);
       if (typeof XMLHttpRequest === "undefined" || options.fetch !== undefined) {
-        const stored = await json<StoredBlob>(path, {
-          method: "PUT",
-          headers: { "content-type": "application/octet-stream" },
-          body: ciphertext,
-        });
+        const stored = await json<StoredBlob>(path, { method: "PUT", headers, body: ciphertext });
         onProgress?.(ciphertext.length, ciphertext.length);
         return stored;
       }
@@ -298,7 +298,7 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
         const xhr = new XMLHttpRequest();
         xhr.open("PUT", `${baseUrl}${path}`);
         xhr.withCredentials = true;
-        xhr.setRequestHeader("content-type", "application/octet-stream");
+        for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
         xhr.setRequestHeader(CLIENT_HEADER, "1");
         xhr.upload.onprogress = (event) =>
           onProgress?.(event.loaded, event.lengthComputable ? event.total : ciphertext.length);
@@ -408,6 +408,37 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
 }
 
 export type GatewayClient = ReturnType<typeof createGatewayClient>;
+
+/** Waits before the retries of a request that may succeed later: 1 s, 2 s, 4 s (or the gateway's Retry-After). */
+export const RETRY_DELAYS_MS = [1_000, 2_000, 4_000] as const;
+
+/** A failure worth retrying: the gateway unreachable, busy (429), failing (5xx) or not yet seeing the new block (404). */
+export function isRetryable(error: unknown): boolean {
+  if (!(error instanceof GatewayError)) return false;
+  return error.status === 0 || error.status === 404 || error.status === 429 || error.status >= 500;
+}
+
+/**
+ * Runs `attempt` once, then again after each of `delays` while it fails with a retryable error (bounded: at most
+ * delays.length + 1 tries). A 429's Retry-After, when longer, replaces the planned delay. The last error is thrown.
+ */
+export async function withRetries<T>(
+  attempt: () => Promise<T>,
+  delays: readonly number[] = RETRY_DELAYS_MS,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (i >= delays.length || !isRetryable(error)) throw error;
+      // A long Retry-After is capped: the caller has a person waiting, and a fallback if this still fails.
+      const retryAfter =
+        error instanceof GatewayError && error.retryAfter !== undefined ? Math.min(error.retryAfter, 10) * 1000 : 0;
+      await sleep(Math.max(delays[i], retryAfter));
+    }
+  }
+}
 
 /** The portal's client of its own gateway (same origin). */
 export const gateway = createGatewayClient();

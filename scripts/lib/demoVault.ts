@@ -1,8 +1,9 @@
 // The seed's use of the encrypted vault, exactly as the portal does it: each demo person's X25519 key is derived from
 // their signature of the fixed EIP-712 message and published in the KeyDirectory; each record is encrypted, its
-// ciphertext uploaded to the gateway (signed in with SIWE), registered on chain, and its key wrapped for the patient
-// and the providers who may read it. With emergency access on, the patient's routine records also get escrow copies
-// for the gateway's emergency key, as the portal makes them when the patient turns emergency access on.
+// ciphertext uploaded to the gateway (signed in with SIWE) with the patient's own wrapped key, registered on chain,
+// and its key wrapped for the patient and the providers who may read it. With emergency access on, the patient's
+// routine records also get escrow copies for the gateway's emergency key, as the portal makes them when the patient
+// turns emergency access on.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HDNodeWallet } from "ethers";
@@ -100,9 +101,14 @@ export function demoVault(options: {
     async addRecord({ patient, patientName, author, file, readers }) {
       const sealed = await encryptRecord({ bytes: fileBytesOf(file), name: file.name, type: file.type });
       if (gatewayUrl !== undefined) {
+        // The patient's own key goes with the file, before the chain transaction, as the portal does it.
+        const patientKey = publicKeyFromHex(await keyDirectory.encryptionKeyOf(patient.address));
+        const ownKey = wrapRecordKey(sealed.recordKey, patientKey, sealed.contentHash);
         const upload = await (
           await gatewayAs(author)
-        ).putBytes(`/api/blobs/${sealed.cid}?patient=${patient.address}&category=${file.category}`, sealed.ciphertext);
+        ).putBytes(`/api/blobs/${sealed.cid}?patient=${patient.address}&category=${file.category}`, sealed.ciphertext, {
+          "x-wrapped-key": toBase64Url(ownKey),
+        });
         expectStatus(`uploading ${file.name}`, upload, 200, 201);
       }
       await (

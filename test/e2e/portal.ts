@@ -626,6 +626,7 @@ describe("Portal end to end", function () {
       const steps = upload.getByTestId("upload-status");
       await steps.locator('[data-step="share"][data-status="skipped"]').waitFor();
       expect(await steps.locator('[data-status="failed"]').count()).to.equal(0);
+      expect(await steps.locator('[data-step="ownKey"]').getAttribute("data-status")).to.equal("done");
       expect(await steps.locator('[data-step="register"]').innerText()).to.include("It is record 1.");
       expect(await upload.locator("progress").getAttribute("value")).to.not.equal("0");
       const measured = await patient.page.evaluate(

@@ -59,8 +59,9 @@ export function putWrappedKey(
 }
 
 /**
- * encrypt → PUT /api/blobs/{cid} → addRecord → PUT the patient's own wrapped key. `uploader` is signed in as the
- * patient or as an author with APPEND (Hardhat account `authorIndex`); throws on any unexpected answer.
+ * encrypt → PUT /api/blobs/{cid} (with the patient's own wrapped key in X-Wrapped-Key when `pendingKey`) → addRecord →
+ * PUT the patient's own wrapped key (unless `skipOwnKeyPut`, as when that request fails in the portal). `uploader` is
+ * signed in as the patient or as an author with APPEND (Hardhat account `authorIndex`); throws on any unexpected answer.
  */
 export async function storeRecord(options: {
   chain: MedConsentChain;
@@ -71,16 +72,24 @@ export async function storeRecord(options: {
   category: number;
   label: string;
   size?: number;
+  pendingKey?: boolean;
+  skipOwnKeyPut?: boolean;
 }): Promise<StoredRecord> {
   const { chain, uploader, patient, category, label } = options;
   const plaintext = fileBytes(label, options.size);
   const name = `${label.replace(/\W+/g, "-")}.txt`;
   const type = "text/plain";
   const encrypted = await encryptRecord({ bytes: plaintext, name, type });
-  const upload = await uploader.putBytes(blobPath(encrypted.cid, patient, category), encrypted.ciphertext);
+  const headers: Record<string, string> = {};
+  if (options.pendingKey) {
+    const own = wrapRecordKey(encrypted.recordKey, options.patientKey.publicKey, encrypted.contentHash);
+    headers["x-wrapped-key"] = toBase64Url(own);
+  }
+  const upload = await uploader.putBytes(blobPath(encrypted.cid, patient, category), encrypted.ciphertext, headers);
   if (upload.status !== 201 && upload.status !== 200) throw new Error(`upload of ${label}: ${upload.describe()}`);
   const recordId = await chain.addRecord(options.authorIndex, patient, encrypted.contentHash, category, encrypted.cid);
   const record: StoredRecord = { patient, recordId, category, plaintext, name, type, ...encrypted };
+  if (options.skipOwnKeyPut) return record;
   const key = await putWrappedKey(uploader, record, patient, options.patientKey.publicKey);
   if (key.status !== 201 && key.status !== 200) throw new Error(`patient key of ${label}: ${key.describe()}`);
   return record;

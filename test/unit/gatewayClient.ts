@@ -6,6 +6,7 @@ import {
   gatewayPaths,
   GatewayError,
   parseGatewayError,
+  withRetries,
 } from "../../app/_lib/gatewayClient";
 import { toBase64Url } from "../../app/_lib/vault";
 
@@ -189,6 +190,54 @@ describe("gatewayClient", function () {
       const error = await client.nonce().catch((e: unknown) => e);
       expect((error as GatewayError).code).to.equal("unreachable");
       expect((error as GatewayError).message).to.equal("The gateway cannot be reached.");
+    });
+  });
+  describe("withRetries", function () {
+    const failure = (status: number, retryAfter?: number) =>
+      new GatewayError({ status, code: "x", message: "x", retryAfter });
+
+    it("retries a busy, failing or lagging gateway after each planned delay, then succeeds", async function () {
+      const slept: number[] = [];
+      const errors = [failure(503), failure(429, 3), failure(404)];
+      let calls = 0;
+      const result = await withRetries(
+        async () => {
+          calls++;
+          const error = errors.shift();
+          if (error) throw error;
+          return "linked";
+        },
+        [1_000, 2_000, 4_000],
+        async (ms) => void slept.push(ms),
+      );
+      expect(result).to.equal("linked");
+      expect(calls).to.equal(4);
+      // The 429's Retry-After (3 s) outweighs the planned 2 s.
+      expect(slept).to.deep.equal([1_000, 3_000, 4_000]);
+    });
+
+    it("gives up after the last delay with the last error, and never retries a refusal (403, 401)", async function () {
+      let calls = 0;
+      const always503 = () => {
+        calls++;
+        return Promise.reject(failure(503));
+      };
+      const error = await withRetries(always503, [1, 1], async () => undefined).catch((e: unknown) => e);
+      expect(calls).to.equal(3);
+      expect((error as GatewayError).status).to.equal(503);
+      for (const status of [401, 403, 400]) {
+        calls = 0;
+        const refused = await withRetries(
+          () => {
+            calls++;
+            return Promise.reject(failure(status));
+          },
+          [1, 1],
+          async () => undefined,
+        ).catch((e: unknown) => e);
+        expect(calls, `status ${status}`).to.equal(1);
+        expect((refused as GatewayError).status).to.equal(status);
+      }
     });
   });
 });

@@ -101,6 +101,11 @@ export function createChainAccess(publicClient: PublicClient, addresses: MedCons
       return meta;
     },
 
+    /** How many records the patient has (ids 1..count). */
+    recordCount(patient: Address): Promise<bigint> {
+      return read(() => publicClient.readContract({ ...recordRegistry, functionName: "recordCount", args: [patient] }));
+    },
+
     /** The latest block number, never cached: the block an access decision is then read at. */
     blockNumber() {
       return read(() => publicClient.getBlockNumber({ cacheTime: 0 }));

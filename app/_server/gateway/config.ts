@@ -56,6 +56,16 @@ export interface GatewayConfig {
   databaseUrl?: string;
   blobStore: BlobStoreConfig;
   maxBlobBytes: number;
+  /** Bytes of ciphertext one patient's account may hold in all. */
+  accountQuotaBytes: number;
+  /** Bytes one patient's account may hold that no RecordAdded references yet (fresh wallets are free). */
+  pendingQuotaBytes: number;
+  /** The same for all accounts together: a ceiling no number of fresh wallets can get around. */
+  pendingTotalBytes: number;
+  /** A blob that no RecordAdded references this long after its upload is deleted. */
+  unreferencedBlobTtlSeconds: number;
+  /** How often the unreferenced blobs are swept; 0: never. */
+  blobSweepIntervalSeconds: number;
   /** Requests per minute per IP and per session. */
   rateLimit: number;
   /** Requests per minute per IP on /api/auth/*. */
@@ -227,6 +237,11 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
     databaseUrl,
     blobStore: readBlobStore(env, dataDir),
     maxBlobBytes: wholeNumber(env, "GATEWAY_MAX_BLOB_BYTES", 26_214_400, 1),
+    accountQuotaBytes: wholeNumber(env, "GATEWAY_ACCOUNT_QUOTA_BYTES", 1024 * 1024 * 1024, 1),
+    pendingQuotaBytes: wholeNumber(env, "GATEWAY_PENDING_QUOTA_BYTES", 100 * 1024 * 1024, 1),
+    pendingTotalBytes: wholeNumber(env, "GATEWAY_PENDING_TOTAL_BYTES", 2 * 1024 * 1024 * 1024, 1),
+    unreferencedBlobTtlSeconds: wholeNumber(env, "GATEWAY_UNREFERENCED_BLOB_TTL_SECONDS", 86_400, 1),
+    blobSweepIntervalSeconds: wholeNumber(env, "GATEWAY_BLOB_SWEEP_INTERVAL_SECONDS", 900, 0),
     rateLimit: wholeNumber(env, "GATEWAY_RATE_LIMIT", 600, 1),
     authRateLimit: wholeNumber(env, "GATEWAY_AUTH_RATE_LIMIT", 30, 1),
     trustedProxyHops: wholeNumber(env, "GATEWAY_TRUSTED_PROXY_HOPS", 0, 0),

@@ -1,5 +1,6 @@
 // The gateway's long-lived parts, created once per server process on first use and kept on globalThis, so a dev-mode
 // hot reload reuses them (PGlite must not open its data folder twice).
+import path from "node:path";
 import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
 import { openBlobStore, type BlobStore } from "./blobStore";
 import { createChainAccess, type ChainAccess } from "./chainAccess";
@@ -47,7 +48,11 @@ async function createGateway(): Promise<Gateway> {
   const gateway: Gateway = {
     config,
     db,
-    blobs: openBlobStore(config.blobStore, config.blobCacheBytes),
+    blobs: openBlobStore(
+      config.blobStore,
+      config.blobCacheBytes,
+      path.join(/*turbopackIgnore: true*/ config.dataDir, "uploads"),
+    ),
     publicClient,
     chain: createChainAccess(publicClient, config.addresses),
     walletClient: walletFor(config.anchorAccount),

@@ -59,6 +59,26 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     `,
   },
   {
+    version: 2,
+    name: "blob bindings",
+    sql: `
+      CREATE TABLE blobs (
+        patient text NOT NULL,               -- checksummed; the bytes are stored per patient (<patient>/<cid>)
+        cid text NOT NULL,                   -- names the SHA-256 of the ciphertext: the record's contentHash
+        category smallint NOT NULL,          -- served only for a record of this patient, hash and category
+        uploader text NOT NULL,
+        size bigint NOT NULL,
+        uploaded_at bigint NOT NULL,         -- unix milliseconds
+        record_id numeric(20, 0),            -- the first record seen on chain that references it; NULL: unreferenced
+        referenced_at bigint,                -- when that record was seen (unix milliseconds)
+        pending_key bytea,                   -- the patient's own wrapped key, stored before addRecord
+        pending_key_by text,
+        PRIMARY KEY (patient, cid)
+      );
+      CREATE INDEX blobs_unreferenced ON blobs (uploaded_at) WHERE record_id IS NULL;
+    `,
+  },
+  {
     version: 3,
     name: "disclosure seq at anchoring, batch plans, key versions and blocks",
     sql: `

@@ -3,9 +3,10 @@
 // sees a record key or a plaintext.
 import type { Address, Hex } from "viem";
 import { APPEND, EMERGENCY, READ, TREATMENT } from "../../_lib/consentCodes";
-import { cidOfHash } from "../../_lib/vault/cid";
 import { fromBase64Url, toBase64Url } from "../../_lib/vault/encoding";
 import { WRAPPED_KEY_LENGTH } from "../../_lib/vault/keyWrap";
+import { openBoundBlob, refreshReferences } from "./blobBindings";
+import type { BlobBody } from "./blobStore";
 import type { Gateway } from "./context";
 import { logDisclosureWithKey } from "./disclosures";
 import { purgeEscrowIfEmergencyOff, serveEscrowKey } from "./emergencyAccess";
@@ -18,7 +19,8 @@ const keyNotFound = () =>
   notFound("key_not_found", "No key to this record has been shared with you yet: ask the patient to share it.");
 
 export interface ServedRecord {
-  ciphertext: Uint8Array;
+  /** The ciphertext, streamed (and checked against its hash as it flows). */
+  body: ReadableStream<Uint8Array>;
   headers: Record<string, string>;
 }
 
@@ -54,10 +56,14 @@ export async function readRecord(
   if (!isPatient && !(await gateway.chain.hasAccess(patient, reader, category, READ, purpose, decisionBlock))) {
     await refuseRead(gateway, { patient, reader, categoryBit: record.category, purpose, decisionBlock });
   }
-  const ciphertext = await gateway.blobs.get(cidOfHash(record.contentHash));
-  if (ciphertext === undefined) {
-    if ((await findWrappedKey(gateway.db, patient, recordId, reader)) === undefined) throw keyNotFound();
-    throw notFound("blob_not_found", "The record's encrypted file is not stored on this gateway.");
+  // Only bytes uploaded for this patient, hash and category: a record that copies another's hash gets nothing.
+  let blob: BlobBody;
+  try {
+    blob = await openBoundBlob(gateway, patient, recordId, record);
+  } catch (error) {
+    const missing = error instanceof GatewayError && error.status === 404;
+    if (missing && (await findWrappedKey(gateway.db, patient, recordId, reader)) === undefined) throw keyNotFound();
+    throw error;
   }
   // One statement finds the reader's key and logs the disclosure, before any byte is returned.
   let logged: { id: bigint; wrappedKey: Uint8Array } | undefined;
@@ -70,21 +76,34 @@ export async function readRecord(
     requestId,
     decisionBlock,
   };
+  const closeBlob = () => void blob.stream.cancel().catch(() => undefined);
   try {
     logged = await logDisclosureWithKey(gateway.db, disclosure);
   } catch (error) {
     // No log entry, no disclosure: the patient must be able to see every read.
     console.error("gateway: could not log a disclosure:", error);
+    closeBlob();
     throw new GatewayError(503, "log_unavailable", "The gateway cannot log this read right now, so it serves nothing.");
   }
   // No key of its own: a provider that broke the glass gets the escrow copy re-wrapped for it, logged the same way.
-  if (logged === undefined && emergency) logged = await serveEscrowKey(gateway, disclosure, record);
-  if (logged === undefined) throw keyNotFound();
+  if (logged === undefined && emergency) {
+    try {
+      logged = await serveEscrowKey(gateway, disclosure, record);
+    } catch (error) {
+      closeBlob();
+      throw error;
+    }
+  }
+  if (logged === undefined) {
+    closeBlob();
+    throw keyNotFound();
+  }
   const { id, wrappedKey } = logged;
   return {
-    ciphertext,
+    body: blob.stream,
     headers: {
       "Content-Type": "application/octet-stream",
+      "Content-Length": String(blob.size),
       "Cache-Control": "no-store",
       "X-Wrapped-Key": toBase64Url(wrappedKey),
       "X-Content-Hash": record.contentHash,
@@ -124,6 +143,8 @@ async function refuseRead(
 /** GET /api/records/{patient}/keys: the patient's own wrapped keys, for re-wrapping to a new grantee. */
 export async function ownKeys(gateway: Gateway, caller: Address, patient: Address) {
   if (caller !== patient) throw forbidden("Only the patient can list their own record keys.");
+  // Keys stored with uploads become the patient's keys once their records are on chain.
+  await refreshReferences(gateway, patient, { withPendingKeyOnly: true });
   const keys = await listOwnKeys(gateway.db, patient);
   return { keys: keys.map((key) => ({ recordId: key.recordId, wrappedKey: toBase64Url(key.wrappedKey) })) };
 }

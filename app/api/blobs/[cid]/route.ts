@@ -1,7 +1,8 @@
-// PUT /api/blobs/{cid}?patient=0x…&category=<0-63>&purpose=<slug>: stores an encrypted record file (201 new, 200
-// already stored). The body is the ciphertext; its SHA-256 must be the CID's hash.
+// PUT /api/blobs/{cid}?patient=0x…&category=<0-63>&purpose=<slug>: stores an encrypted record file for that patient
+// and category (201 new for this patient, 200 already stored for them). The body is the ciphertext; its SHA-256 must be
+// the CID's hash. X-Wrapped-Key may carry the patient's own wrapped key, kept until the record is on chain.
 import { TREATMENT } from "../../../_lib/consentCodes";
-import { uploadBlob } from "../../../_server/gateway/blobUpload";
+import { parsePendingKeyHeader, uploadBlob } from "../../../_server/gateway/blobUpload";
 import { handleGateway, json } from "../../../_server/gateway/http";
 import { parseAddress, parseCategory, parseCid, parsePurpose } from "../../../_server/gateway/ids";
 import { requireSession } from "../../../_server/gateway/sessions";
@@ -19,6 +20,7 @@ export function PUT(request: Request, { params }: { params: Promise<{ cid: strin
       patient: parseAddress(query.get("patient"), "patient"),
       category: parseCategory(query.get("category")),
       purpose: parsePurpose(query.get("purpose"), TREATMENT),
+      pendingKey: parsePendingKeyHeader(request.headers.get("x-wrapped-key")),
     };
     const { created, body } = await uploadBlob(gateway, upload, request);
     return json(created ? 201 : 200, body);

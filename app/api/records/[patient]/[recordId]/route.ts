@@ -23,6 +23,6 @@ export function GET(request: Request, { params }: { params: Promise<{ patient: s
       purpose: purpose === null ? undefined : parsePurpose(purpose),
       requestId,
     });
-    return new Response(served.ciphertext as Uint8Array<ArrayBuffer>, { status: 200, headers: served.headers });
+    return new Response(served.body, { status: 200, headers: served.headers });
   });
 }

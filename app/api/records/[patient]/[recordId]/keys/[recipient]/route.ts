@@ -2,6 +2,7 @@
 // (201 created, 200 replaced or unchanged). Only the patient, or the record's author while its consent covers the
 // category with APPEND; only to the patient or a consented reader; only the patient replaces the patient's own key.
 // GET: the current key and the versions it replaced, to the patient.
+import { noteRecordSeen } from "../../../../../../_server/gateway/blobBindings";
 import { readJsonBody } from "../../../../../../_server/gateway/body";
 import { handleGateway, json } from "../../../../../../_server/gateway/http";
 import { parseAddress, parseRecordId } from "../../../../../../_server/gateway/ids";
@@ -29,6 +30,8 @@ export function PUT(request: Request, { params }: { params: Promise<Params> }) {
       wrappedKey: parseWrappedKeyBody(await readJsonBody(request)),
     };
     const { created } = await storeWrappedKey(gateway, key);
+    // The patient's own key is the portal's last upload step: the record is on chain, so its file is referenced.
+    if (key.recipient === key.patient) await noteRecordSeen(gateway, key.patient, key.recordId);
     return json(created ? 201 : 200, {
       patient: key.patient,
       recordId: key.recordId.toString(),
