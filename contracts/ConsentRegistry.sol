@@ -42,8 +42,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
     uint256 private constant _EXPIRES_AT_SHIFT = 120;
     uint256 private constant _EPOCH_SHIFT = 160;
 
-    /// @dev The patient's epoch, emergency setting and signature nonce share one slot (32 + 32 + 8 + 64 bits): read once
-    /// per access check, and written once by revoke-all, which bumps the epoch and consumes the nonce together.
+    /// @dev The patient's epoch, emergency setting and signature nonce share one slot (32 + 32 + 8 + 64 bits): read
+    /// once per access check, and written once by revoke-all, which bumps the epoch and consumes the nonce together.
     struct PatientState {
         uint32 epoch;
         // Bumped whenever emergency access is turned off, so windows opened before end for good.
@@ -118,8 +118,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
 
     /// @inheritdoc IConsentRegistry
     function revokeAllConsents() external {
-        // Read, change and write the whole word, so the epoch bump and the consumed nonce cost one SSTORE. No NonceUsed:
-        // AllConsentsRevoked says it, and the extra log would cost the patient gas for what the event already tells.
+        // Both fields change in one word, which the optimizer writes with one SSTORE. No NonceUsed: AllConsentsRevoked
+        // says it, and a second log would cost the patient gas for what the first already tells.
         PatientState storage state = _patients[msg.sender];
         uint32 epoch = state.epoch + 1;
         unchecked {

@@ -43,8 +43,8 @@ interface IConsentRegistry {
     /// @notice Emitted when a consent is revoked. `by` authorised it: the patient or their delegate.
     event ConsentRevoked(address indexed patient, address indexed grantee, address by);
 
-    /// @notice Emitted when `patient` revokes every consent at once; consents of epochs below `epoch` are void, delegates
-    /// set before it are removed, and the patient's nonce was consumed (no `NonceUsed`: this event says it).
+    /// @notice Emitted when `patient` revokes every consent at once; consents of epochs below `epoch` are void,
+    /// delegates set before it are removed, and the patient's nonce was consumed (no `NonceUsed`: this event says it).
     event AllConsentsRevoked(address indexed patient, uint32 epoch);
 
     /// @notice Emitted when `patient` allows or disallows `delegate` to manage consents on their behalf.
@@ -193,8 +193,8 @@ interface IConsentRegistry {
     /// {revokeAllConsents} each consume it.
     function nonces(address patient) external view returns (uint256);
 
-    /// @notice The longest a signature may be ahead of its use: a signed call whose `deadline` is more than this (1 hour)
-    /// after the block's timestamp is refused with {ConsentSignatureDeadlineTooFar}.
+    /// @notice The longest a signature may be ahead of its use: a signed call whose `deadline` is more than this
+    /// (1 hour) after the block's timestamp is refused with {ConsentSignatureDeadlineTooFar}.
     // solhint-disable-next-line func-name-mixedcase
     function MAX_SIGNATURE_LIFETIME() external view returns (uint40);
 

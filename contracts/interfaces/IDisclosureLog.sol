@@ -7,7 +7,8 @@ pragma solidity ^0.8.28;
  * a sequence number, and anchors the Merkle root of each batch here. Batches cover the sequence numbers 1, 2, 3, ...
  * without gap or overlap, so a missing or rewritten entry shows; a patient proves one entry against its batch's root
  * with `verifyDisclosure`. One batch covers at most {MAX_BATCH} entries and none may end at the last 64-bit number, so
- * no single anchor can exhaust the sequence and `nextSeq()` never overflows. Nothing about the patient, the reader or the record is stored on chain, only roots.
+ * no single anchor can exhaust the sequence and `nextSeq()` never overflows. Nothing about the patient, the reader or
+ * the record is stored on chain, only roots.
  */
 interface IDisclosureLog {
     /// @notice An anchored batch. All fields are zero for a root that was never anchored.
