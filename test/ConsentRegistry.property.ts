@@ -178,7 +178,7 @@ const signedArgsArb: fc.Arbitrary<SignedArgs> = fc.record({
   deadlineOffset: fc.oneof(
     { weight: 16, arbitrary: fc.integer({ min: 0, max: HOUR }) },
     { weight: 1, arbitrary: fc.integer({ min: -HOUR, max: -1 }) },
-    { weight: 1, arbitrary: fc.oneof(fc.constant(HOUR + 1), fc.integer({ min: HOUR + 1, max: 30 * DAY })) },
+    { weight: 2, arbitrary: fc.oneof(fc.constant(HOUR + 1), fc.integer({ min: HOUR + 1, max: 30 * DAY })) },
   ),
 });
 

@@ -21,6 +21,7 @@ import {
 } from "./helpers/codes";
 import { CLINIC_TERMS, consentFixture, deployFixture, providersFixture } from "./helpers/fixtures";
 import { consentDomain } from "./helpers/signatures";
+import { MAX_SIGNATURE_LIFETIME as PORTAL_MAX_SIGNATURE_LIFETIME } from "../app/_lib/grantForm";
 
 const REASON = ethers.id("emergency:unconscious-patient");
 const LAB_RESULTS = categories(Category.LabResults);
@@ -124,6 +125,8 @@ describe("ConsentRegistry", function () {
       expect(await consentRegistry.EMERGENCY_WINDOW()).to.equal(86_400n);
       expect(await consentRegistry.MAX_CONSENT_DURATION()).to.equal(BigInt(MAX_CONSENT_DURATION));
       expect(await consentRegistry.MAX_SIGNATURE_LIFETIME()).to.equal(3_600n);
+      // The portal signs within the same limit (app/_lib/grantForm.ts).
+      expect(await consentRegistry.MAX_SIGNATURE_LIFETIME()).to.equal(BigInt(PORTAL_MAX_SIGNATURE_LIFETIME));
     });
 
     it("Should start every patient at epoch 0, nonce 0, emergency access allowed and no consent", async function () {

@@ -10,6 +10,8 @@ import { useConnection, useSignTypedData } from "wagmi";
 import { abis } from "../../_contracts/deployedContracts";
 import { useConsentClient } from "../../_hooks/useConsentClient";
 import { useTransactor } from "../../_hooks/useTransactor";
+import { useUnrelayedSignatures } from "../../_hooks/useUnrelayedSignatures";
+import type { UnrelayedSignature } from "../../_lib/unrelayedSignatures";
 import { ShareAfterGrant } from "./ShareAfterGrant";
 import { appConfig } from "../../_lib/appConfig";
 import { summarizeConsent } from "../../_lib/consentClient";
@@ -24,7 +26,7 @@ import {
   hasSensitive,
   isValid,
   reviewSentence,
-  SIGNATURE_LIFETIME,
+  signatureDeadline,
   toGrantArgs,
   validateGrant,
   type GrantArgs,
@@ -132,6 +134,7 @@ function GrantEditor({
   const client = useConsentClient();
   const tx = useTransactor();
   const signTypedData = useSignTypedData();
+  const unrelayed = useUnrelayedSignatures();
   const delegations = useDelegations(patient);
   // A delegate may grant for a patient who named them (grantConsentFor); undefined: the connected account's own.
   const [actingFor, setActingFor] = useState<Address>();
@@ -193,32 +196,44 @@ function GrantEditor({
   }
 
   async function grantGasFree(args: GrantArgs) {
-    await tx.run(changing ? "Changing access without a fee" : "Granting access without a fee", async () => {
-      const registry = { address: consentRegistry, abi: abis.ConsentRegistry } as const;
-      // The same checks the relay will make, before the wallet opens: a refusal is explained without a signature.
-      await client.publicClient.simulateContract({
-        ...registry,
-        functionName: "grantConsent",
-        args: grantConsentArgs(args),
-        account: patient,
-      });
-      const nonce = await client.publicClient.readContract({ ...registry, functionName: "nonces", args: [patient] });
-      const deadline = BigInt(now() + SIGNATURE_LIFETIME);
-      const signature = await signTypedData.mutateAsync({
-        account: patient,
-        ...grantTypedData({ chainId: appConfig.chain.id, consentRegistry, patient, args, nonce, deadline }),
-      });
-      const response = await fetch("/api/relay", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(grantRelayBody({ patient, args, deadline, signature })),
-      });
-      const body = (await response.json().catch(() => ({}))) as { hash?: Hash; message?: string };
-      if (!response.ok || body.hash === undefined) {
-        throw new Error(body.message ?? `The gas-free relay did not accept the request (status ${response.status}).`);
-      }
-      return body.hash;
-    });
+    let signed: UnrelayedSignature | undefined;
+    const done = await tx.run(
+      changing ? "Changing access without a fee" : "Granting access without a fee",
+      async () => {
+        const registry = { address: consentRegistry, abi: abis.ConsentRegistry } as const;
+        // The same checks the relay will make, before the wallet opens: a refusal is explained without a signature.
+        await client.publicClient.simulateContract({
+          ...registry,
+          functionName: "grantConsent",
+          args: grantConsentArgs(args),
+          account: patient,
+        });
+        const [nonce, latest] = await Promise.all([
+          client.publicClient.readContract({ ...registry, functionName: "nonces", args: [patient] }),
+          client.publicClient.getBlock({ blockTag: "latest" }),
+        ]);
+        const deadline = signatureDeadline(Number(latest.timestamp));
+        const signature = await signTypedData.mutateAsync({
+          account: patient,
+          ...grantTypedData({ chainId: appConfig.chain.id, consentRegistry, patient, args, nonce, deadline }),
+        });
+        // Remembered before the relay is asked: if it fails, or this tab closes first, a later revoke cancels it.
+        signed = { patient, nonce, deadline: Number(deadline) };
+        unrelayed.remember(signed);
+        const response = await fetch("/api/relay", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(grantRelayBody({ patient, args, deadline, signature })),
+        });
+        const body = (await response.json().catch(() => ({}))) as { hash?: Hash; message?: string };
+        if (!response.ok || body.hash === undefined) {
+          throw new Error(body.message ?? `The gas-free relay did not accept the request (status ${response.status}).`);
+        }
+        return body.hash;
+      },
+    );
+    // Mined: the registry spent its nonce, so there is nothing left to cancel.
+    if (done && signed !== undefined) unrelayed.forget(signed);
   }
 
   if (step === "review" && reviewed !== undefined) {
