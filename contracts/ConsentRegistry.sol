@@ -4,7 +4,6 @@ pragma solidity 0.8.28;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {ConsentCodes} from "./interfaces/ConsentCodes.sol";
@@ -13,12 +12,16 @@ import {ConsentCodes} from "./interfaces/ConsentCodes.sol";
  * @title ConsentRegistry
  * @notice The MedConsent consent ledger. See {IConsentRegistry}.
  * @dev Every (patient, grantee) consent is one packed word, written in a single SSTORE. A per-patient epoch makes
- * revoke-all constant-cost: a consent counts only while it carries the patient's current epoch. Direct, signed and
- * delegated operations share one internal path each for grant and revoke.
+ * revoke-all constant-cost: a consent (or a delegate) counts only while it carries the patient's current epoch. The
+ * patient's signature nonce lives in the same word as the epoch, so revoke-all consumes it in the same SSTORE. Direct,
+ * signed and delegated operations share one internal path each for grant and revoke.
  */
-contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
+contract ConsentRegistry is IConsentRegistry, EIP712 {
     /// @inheritdoc IConsentRegistry
     uint40 public constant override EMERGENCY_WINDOW = 24 hours;
+
+    /// @inheritdoc IConsentRegistry
+    uint40 public constant override MAX_SIGNATURE_LIFETIME = 1 hours;
 
     /// @notice The longest a consent may run: its expiry is at most this far ahead of the granting block.
     uint40 public constant MAX_CONSENT_DURATION = 10 * 365 days;
@@ -39,12 +42,21 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     uint256 private constant _EXPIRES_AT_SHIFT = 120;
     uint256 private constant _EPOCH_SHIFT = 160;
 
-    /// @dev The patient's epoch and emergency setting share one slot, read once per access check.
+    /// @dev The patient's epoch, emergency setting and signature nonce share one slot (32 + 32 + 8 + 64 bits): read
+    /// once per access check, and written once by revoke-all, which bumps the epoch and consumes the nonce together.
     struct PatientState {
         uint32 epoch;
         // Bumped whenever emergency access is turned off, so windows opened before end for good.
         uint32 emergencyEpoch;
         bool emergencyDisabled;
+        // The nonce the patient's next signature must carry. 64 bits: one per transaction never runs out.
+        uint64 nonce;
+    }
+
+    /// @dev A delegate counts only while `epoch` is the patient's current epoch: revoke-all removes it in O(1).
+    struct Delegation {
+        bool allowed;
+        uint32 epoch;
     }
 
     struct EmergencyWindow {
@@ -68,7 +80,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
 
     mapping(address patient => mapping(address grantee => uint256 packedConsent)) private _consents;
     mapping(address patient => PatientState) private _patients;
-    mapping(address patient => mapping(address delegate => bool)) private _delegates;
+    mapping(address patient => mapping(address delegate => Delegation)) private _delegates;
     mapping(address patient => mapping(address grantee => EmergencyWindow)) private _emergencyWindows;
 
     constructor(IProviderRegistry providerRegistry_) EIP712("MedConsent", "1") {
@@ -106,7 +118,15 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
 
     /// @inheritdoc IConsentRegistry
     function revokeAllConsents() external {
-        uint32 epoch = ++_patients[msg.sender].epoch;
+        // Both fields change in one word, which the optimizer writes with one SSTORE. No NonceUsed: AllConsentsRevoked
+        // says it, and a second log would cost the patient gas for what the first already tells.
+        PatientState storage state = _patients[msg.sender];
+        uint32 epoch = state.epoch + 1;
+        unchecked {
+            // A 64-bit nonce, moved by at most one per transaction, never wraps.
+            state.nonce++;
+        }
+        state.epoch = epoch;
         emit AllConsentsRevoked(msg.sender, epoch);
     }
 
@@ -117,8 +137,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     }
 
     /// @inheritdoc IConsentRegistry
-    function nonces(address patient) public view override(IConsentRegistry, Nonces) returns (uint256) {
-        return super.nonces(patient);
+    function nonces(address patient) external view returns (uint256) {
+        return _patients[patient].nonce;
     }
 
     // ---- Signed operations ----
@@ -157,13 +177,14 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     /// @inheritdoc IConsentRegistry
     function setDelegate(address delegate, bool allowed) external {
         if (delegate == address(0) || delegate == msg.sender) revert ConsentInvalidDelegate(delegate);
-        _delegates[msg.sender][delegate] = allowed;
+        _delegates[msg.sender][delegate] = Delegation(allowed, _patients[msg.sender].epoch);
         emit DelegateSet(msg.sender, delegate, allowed);
     }
 
     /// @inheritdoc IConsentRegistry
-    function isDelegate(address patient, address delegate) external view returns (bool) {
-        return _delegates[patient][delegate];
+    function isDelegate(address patient, address delegate) public view returns (bool) {
+        Delegation memory delegation = _delegates[patient][delegate];
+        return delegation.allowed && delegation.epoch == _patients[patient].epoch;
     }
 
     /// @inheritdoc IConsentRegistry
@@ -202,6 +223,12 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         if (!_providerRegistry.isEmergencyProvider(msg.sender)) revert ConsentNotEmergencyProvider(msg.sender);
         PatientState memory state = _patients[patient];
         if (state.emergencyDisabled) revert ConsentEmergencyAccessDisabled(patient);
+        // At most once per window: an open window is neither extended nor reopened (a window the patient ended by
+        // turning emergency access off belongs to an older emergency epoch and no longer counts).
+        EmergencyWindow memory open = _emergencyWindows[patient][msg.sender];
+        if (open.emergencyEpoch == state.emergencyEpoch && block.timestamp < open.until) {
+            revert ConsentEmergencyAccessAlreadyOpen(patient, msg.sender, open.until);
+        }
 
         uint40 until = uint40(block.timestamp) + EMERGENCY_WINDOW;
         _emergencyWindows[patient][msg.sender] = EmergencyWindow(until, state.emergencyEpoch);
@@ -329,7 +356,15 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
     }
 
     function _checkDelegate(address patient) internal view {
-        if (!_delegates[patient][msg.sender]) revert ConsentUnauthorizedDelegate(patient, msg.sender);
+        if (!isDelegate(patient, msg.sender)) revert ConsentUnauthorizedDelegate(patient, msg.sender);
+    }
+
+    /// @dev Returns the patient's current nonce and moves it on; the revert of a failed call restores it.
+    function _useNonce(address patient) internal returns (uint256) {
+        unchecked {
+            // A 64-bit nonce, moved by at most one per transaction, never wraps.
+            return _patients[patient].nonce++;
+        }
     }
 
     function _checkSignature(
@@ -339,6 +374,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712, Nonces {
         bytes calldata signature
     ) internal view {
         if (block.timestamp > deadline) revert ConsentExpiredSignature(deadline);
+        uint256 maxDeadline = block.timestamp + MAX_SIGNATURE_LIFETIME;
+        if (deadline > maxDeadline) revert ConsentSignatureDeadlineTooFar(deadline, maxDeadline);
         if (patient == address(0)) revert ConsentInvalidPatient(patient);
         if (!_isValidSignature(patient, _hashTypedDataV4(structHash), signature))
             revert ConsentInvalidSignature(patient);

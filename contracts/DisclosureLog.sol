@@ -15,6 +15,9 @@ contract DisclosureLog is IDisclosureLog, AccessControlDefaultAdminRules {
     /// @inheritdoc IDisclosureLog
     bytes32 public constant GATEWAY_ROLE = keccak256("GATEWAY_ROLE");
 
+    /// @inheritdoc IDisclosureLog
+    uint64 public constant MAX_BATCH = 2 ** 20;
+
     // Zero means "nothing anchored yet", so the first batch starts at 1 without an initialising write.
     uint64 private _lastSeq;
     mapping(bytes32 root => Batch) private _batches;
@@ -31,6 +34,11 @@ contract DisclosureLog is IDisclosureLog, AccessControlDefaultAdminRules {
         if (toSeq < fromSeq) revert DisclosureLogInvalidRange(fromSeq, toSeq);
         uint64 expectedFromSeq = _lastSeq + 1;
         if (fromSeq != expectedFromSeq) revert DisclosureLogOutOfOrder(expectedFromSeq, fromSeq);
+        // toSeq >= fromSeq here, so the difference cannot underflow.
+        if (toSeq - fromSeq >= MAX_BATCH) revert DisclosureLogBatchTooLarge(fromSeq, toSeq, MAX_BATCH);
+        // The cap alone would still let a batch end at the last 64-bit number once the sequence got near it (after
+        // 2**44 full batches: unreachable in practice, but not in logic), and nextSeq() would then overflow.
+        if (toSeq == type(uint64).max) revert DisclosureLogSequenceExhausted(toSeq);
         if (_batches[root].anchoredAt != 0) revert DisclosureLogRootAlreadyAnchored(root);
 
         _lastSeq = toSeq;

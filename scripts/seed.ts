@@ -161,9 +161,9 @@ async function main() {
     patient: alice,
   });
 
-  // Bob: consents ended by revoke-all, then a guardian's grant in the new epoch, and an emergency access.
+  // Bob: consents ended by revoke-all, then a guardian (named after it: revoke-all removes delegates) granting in the
+  // new epoch, and an emergency access.
   const asBob = consents.connect(bob);
-  await wait(asBob.setDelegate(guardian.address, true));
   await wait(
     asBob.grantConsent(laboratory.address, parseCategories("lab-results"), READ, TREATMENT, (await now()) + 60 * DAY),
   );
@@ -171,6 +171,7 @@ async function main() {
     asBob.grantConsent(research.address, parseCategories("genetic-data"), READ, RESEARCH, (await now()) + 365 * DAY),
   );
   await wait(asBob.revokeAllConsents());
+  await wait(asBob.setDelegate(guardian.address, true));
   await wait(
     consents
       .connect(guardian)

@@ -115,6 +115,10 @@ const stats = {
   grantedByEmergency: 0,
   denials: new Map<string, number>(),
   outcomes: new Map<string, number>(),
+  /** Delegated operations refused because a revoke-all removed the caller as delegate. */
+  refusedAfterRevokeAll: 0,
+  /** Steps after which isDelegate was checked false for a delegate that a revoke-all removed. */
+  removedDelegateChecks: 0,
 };
 
 function count(map: Map<string, number>, key: string): void {
@@ -170,7 +174,12 @@ const grantArgsArb: fc.Arbitrary<GrantArgs> = fc.record({
 const signedArgsArb: fc.Arbitrary<SignedArgs> = fc.record({
   signer: rarely(fc.constantFrom("delegate" as const, "otherPatient" as const), fc.constant("patient" as const), 10),
   nonceSkew: rarely(fc.constantFrom(-1, 1), fc.constant(0), 10),
-  deadlineOffset: rarely(fc.integer({ min: -HOUR, max: -1 }), fc.integer({ min: 0, max: HOUR }), 10),
+  // Mostly within the hour a signature may be ahead of its block; sometimes passed, or further ahead than that.
+  deadlineOffset: fc.oneof(
+    { weight: 16, arbitrary: fc.integer({ min: 0, max: HOUR }) },
+    { weight: 1, arbitrary: fc.integer({ min: -HOUR, max: -1 }) },
+    { weight: 2, arbitrary: fc.oneof(fc.constant(HOUR + 1), fc.integer({ min: HOUR + 1, max: 30 * DAY })) },
+  ),
 });
 
 const QUERY_CATEGORIES = [
@@ -516,7 +525,8 @@ const delegateCallerArb = fc.oneof(
 
 /**
  * The patient a delegated operation is for: mostly one the caller currently acts for, when the generated patient is
- * not but the other one is (so delegated operations succeed often enough in short sequences).
+ * not but the other one is (so delegated operations succeed often enough in short sequences); failing that, one whose
+ * revoke-all removed the caller (so that refusal comes up often enough too).
  */
 function delegatedPatient(
   model: ConsentModel,
@@ -526,10 +536,21 @@ function delegatedPatient(
   preferAuthorised: boolean,
 ) {
   const actsFor = (index: number) => model.isDelegate(world.patients[index].address, caller);
-  return preferAuthorised && !actsFor(patient) && actsFor(1 - patient) ? 1 - patient : patient;
+  const removedFrom = (index: number) => model.wasRemovedByRevokeAll(world.patients[index].address, caller);
+  if (!preferAuthorised || actsFor(patient)) return patient;
+  if (actsFor(1 - patient)) return 1 - patient;
+  return !removedFrom(patient) && removedFrom(1 - patient) ? 1 - patient : patient;
 }
 
 const preferAuthorisedArb = rarely(fc.constant(false), fc.constant(true), 3);
+
+/** The model's prediction for a delegated operation, counting refusals of a delegate that revoke-all removed. */
+function predictDelegated(model: ConsentModel, patient: string, caller: string, predict: () => ModelError | null) {
+  const removed = model.wasRemovedByRevokeAll(patient, caller);
+  const expected = predict();
+  if (removed && expected?.name === "ConsentUnauthorizedDelegate") stats.refusedAfterRevokeAll++;
+  return expected;
+}
 
 const grantForCommand = withQueries(fc.tuple(grantArgsArb, delegateCallerArb, preferAuthorisedArb)).map(
   ([[args, callerName, preferAuthorised], queries]) =>
@@ -545,7 +566,10 @@ const grantForCommand = withQueries(fc.tuple(grantArgsArb, delegateCallerArb, pr
         await transact(
           model,
           "grantConsentFor",
-          () => model.grantFor(caller.address, patient, grantee, terms),
+          () =>
+            predictDelegated(model, patient, caller.address, () =>
+              model.grantFor(caller.address, patient, grantee, terms),
+            ),
           world.consentRegistry,
           () =>
             world.consentRegistry
@@ -581,7 +605,8 @@ const revokeForCommand = withQueries(
         await transact(
           model,
           "revokeConsentFor",
-          () => model.revokeFor(caller.address, patient, grantee),
+          () =>
+            predictDelegated(model, patient, caller.address, () => model.revokeFor(caller.address, patient, grantee)),
           world.consentRegistry,
           () => world.consentRegistry.connect(caller).revokeConsentFor(patient, grantee),
           (tx) =>
@@ -730,12 +755,12 @@ const ledgerCommands = fc.oneof(
   { weight: 3, arbitrary: signedGrantCommand },
   { weight: 2, arbitrary: revokeCommand },
   { weight: 3, arbitrary: signedRevokeCommand },
-  { weight: 1, arbitrary: revokeAllCommand },
+  { weight: 2, arbitrary: revokeAllCommand },
   { weight: 4, arbitrary: setDelegateCommand },
   { weight: 3, arbitrary: grantForCommand },
   { weight: 3, arbitrary: revokeForCommand },
   { weight: 3, arbitrary: providerStatusCommand },
-  { weight: 2, arbitrary: breakGlassCommand },
+  { weight: 3, arbitrary: breakGlassCommand },
   { weight: 1, arbitrary: setEmergencyAccessCommand },
   { weight: 3, arbitrary: timeJumpCommand },
 );
@@ -832,14 +857,19 @@ async function verifyLedger(model: ConsentModel, world: World, queries: QuerySpe
   for (const [p, { address: patient }] of world.patients.entries()) {
     pending.push(
       (async () => {
-        const [epoch, nonce, allowed, until] = await Promise.all([
+        const [epoch, nonce, delegate, allowed, until] = await Promise.all([
           view("epochOf", abi.encodeFunctionData("epochOf", [patient])),
           view("nonces", abi.encodeFunctionData("nonces", [patient])),
+          view("isDelegate", abi.encodeFunctionData("isDelegate", [patient, world.delegate.address])),
           view("emergencyAccessAllowed", abi.encodeFunctionData("emergencyAccessAllowed", [patient])),
           view("emergencyAccessUntil", abi.encodeFunctionData("emergencyAccessUntil", [patient, hospital])),
         ]);
         expect(abi.decodeFunctionResult("epochOf", epoch)[0], `epochOf(patient${p})`).to.equal(model.epochOf(patient));
         expect(abi.decodeFunctionResult("nonces", nonce)[0], `nonces(patient${p})`).to.equal(model.nonceOf(patient));
+        if (model.wasRemovedByRevokeAll(patient, world.delegate.address)) stats.removedDelegateChecks++;
+        expect(abi.decodeFunctionResult("isDelegate", delegate)[0], `isDelegate(patient${p}, delegate)`).to.equal(
+          model.isDelegate(patient, world.delegate.address),
+        );
         expect(
           abi.decodeFunctionResult("emergencyAccessAllowed", allowed)[0],
           `emergencyAccessAllowed(patient${p})`,
@@ -914,7 +944,8 @@ describe("ConsentRegistry (stateful property)", function () {
       // The property must not pass vacuously: across all runs the model has to have predicted granted checks (some
       // through an emergency window only), every denial reason, successes of the operations and many distinct revert
       // errors. Short local runs (PROPERTY_RUNS below COVERAGE_MIN_RUNS) only print the numbers.
-      const { checks, granted, grantedByEmergency, denials, outcomes } = stats;
+      const { checks, granted, grantedByEmergency, denials, outcomes, refusedAfterRevokeAll, removedDelegateChecks } =
+        stats;
       const revertErrors = new Set(
         [...outcomes.keys()].map((key) => key.split(":")[1]).filter((name) => name !== "ok"),
       );
@@ -923,6 +954,10 @@ describe("ConsentRegistry (stateful property)", function () {
         JSON.stringify(Object.fromEntries(denials)),
       );
       console.log(`      command outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
+      console.log(
+        `      delegates removed by revoke-all: checked by isDelegate after ${removedDelegateChecks} steps, ` +
+          `${refusedAfterRevokeAll} delegated operations by them refused`,
+      );
       if (RUNS < COVERAGE_MIN_RUNS) return;
 
       expect(granted / checks, "share of granted checks").to.be.greaterThan(0.02);
@@ -935,7 +970,21 @@ describe("ConsentRegistry (stateful property)", function () {
       for (const kind of OPERATIONS.filter((op) => op !== "reinstateProvider" && op !== "revokeConsentFor")) {
         expect(outcomes.get(`${kind}:ok`) ?? 0, `successful ${kind}`).to.be.greaterThan(0);
       }
-      expect(revertErrors.size, `distinct revert errors (${[...revertErrors].join(", ")})`).to.be.at.least(14);
-    }).timeout(Math.max(60_000, RUNS * 1_500));
+      expect(revertErrors.size, `distinct revert errors (${[...revertErrors].join(", ")})`).to.be.at.least(16);
+      // The rules of issue 10 come up, each refused the way the model says: deadlines too far ahead, a renewal of an
+      // open emergency window, and a delegate that revoke-all removed (nonces are compared every step). Operations by
+      // such a delegate need three steps in order (name, revoke-all, act): a few per 200 runs, printed above and
+      // covered one by one in ConsentRegistry.ts.
+      for (const key of [
+        "grantBySig:ConsentSignatureDeadlineTooFar",
+        "revokeBySig:ConsentSignatureDeadlineTooFar",
+        "breakGlass:ConsentEmergencyAccessAlreadyOpen",
+      ]) {
+        expect(outcomes.get(key) ?? 0, key).to.be.greaterThan(0);
+      }
+      expect(removedDelegateChecks, "isDelegate checks of delegates removed by revoke-all").to.be.greaterThan(0);
+      // Short runs are coverage's (PROPERTY_RUNS=25 under instrumentation, several times slower per call): their floor
+      // leaves room for a loaded machine, so a timed-out run never keeps sending into the next suite's fixtures.
+    }).timeout(Math.max(120_000, RUNS * 1_500));
   });
 });

@@ -76,7 +76,7 @@ function hospitalTerms(f: RelayFixture, now: number): GrantTerms {
 /** `signer` (default: the patient) signs the hospital grant, valid for an hour, with the given overrides. */
 async function signHospitalGrant(
   f: RelayFixture,
-  options: SignOptions & { signer?: RelayFixture["patient"]; deadline?: number } = {},
+  options: SignOptions & { signer?: RelayFixture["patient"]; deadline?: number | bigint } = {},
 ) {
   const now = await time.latest();
   const fields = { ...hospitalTerms(f, now), deadline: options.deadline ?? now + HOUR };
@@ -86,7 +86,7 @@ async function signHospitalGrant(
 /** `signer` (default: the patient) signs the revoke of the clinic's consent, valid for an hour. */
 async function signClinicRevoke(
   f: RelayFixture,
-  options: SignOptions & { signer?: RelayFixture["patient"]; deadline?: number } = {},
+  options: SignOptions & { signer?: RelayFixture["patient"]; deadline?: number | bigint } = {},
 ) {
   const deadline = options.deadline ?? (await time.latest()) + HOUR;
   return signRevokeRequest(
@@ -541,9 +541,62 @@ describe("ConsentRegistry signatures", function () {
       await expect(relayGrant(registry, valid.request, valid.signature)).to.emit(consentRegistry, "ConsentGranted");
     });
 
-    // Current design (as in ERC-2612 / EAS): only a signed call or useNonce moves the nonce. An outstanding grant
-    // signature therefore outlives a direct revoke and a revoke-all until its deadline, unless the patient uses it up.
-    it("are not moved by a direct revoke or revoke-all, so an outstanding grant signature outlives them", async function () {
+    describe("revoke-all", function () {
+      /** The patient signs a grant that renews the clinic's consent; nobody relays it yet. */
+      async function signClinicGrant(f: RelayFixture) {
+        return signGrantRequest(f.consentRegistry, f.patient, {
+          grantee: f.clinic.address,
+          ...CLINIC_TERMS,
+          expiresAt: f.expiresAt,
+          deadline: (await time.latest()) + HOUR,
+        });
+      }
+
+      it("consumes the nonce, so a grant signed before it cannot be relayed after it", async function () {
+        const f = await loadFixture(relayFixture);
+        const { consentRegistry, patient, clinic, relayer } = f;
+        const { request, signature } = await signClinicGrant(f);
+        await consentRegistry.connect(patient).revokeAllConsents();
+        expect(await consentRegistry.nonces(patient)).to.equal(request.nonce + 1n);
+
+        await expect(relayGrant(consentRegistry.connect(relayer), request, signature))
+          .to.be.revertedWithCustomError(consentRegistry, "ConsentInvalidSignature")
+          .withArgs(patient.address);
+        expect(
+          await consentRegistry.hasAccess(patient, clinic, CLINIC_TERMS.categories, Action.Read, Purpose.Treatment),
+        ).to.be.false;
+      });
+
+      it("consumes the nonce, so a revoke signed before it cannot be relayed after it either", async function () {
+        const f = await loadFixture(relayFixture);
+        const { consentRegistry, patient, clinic, relayer } = f;
+        const { request, signature } = await signClinicRevoke(f);
+        await consentRegistry.connect(patient).revokeAllConsents();
+        await consentRegistry
+          .connect(patient)
+          .grantConsent(clinic, CLINIC_TERMS.categories, CLINIC_TERMS.actions, CLINIC_TERMS.purposes, f.expiresAt);
+
+        await expect(relayRevoke(consentRegistry.connect(relayer), request, signature))
+          .to.be.revertedWithCustomError(consentRegistry, "ConsentInvalidSignature")
+          .withArgs(patient.address);
+      });
+
+      it("leaves signatures over the next nonce valid, so the patient can sign again at once", async function () {
+        const f = await loadFixture(relayFixture);
+        await f.consentRegistry.connect(f.patient).revokeAllConsents();
+        const { request, signature } = await signClinicGrant(f);
+        expect(request.nonce).to.equal(1n);
+        await expect(relayGrant(f.consentRegistry.connect(f.relayer), request, signature)).to.emit(
+          f.consentRegistry,
+          "ConsentGranted",
+        );
+      });
+    });
+
+    // As in ERC-2612 / EAS, a direct revoke does not move the nonce (it would cost every revoke a write): a signature
+    // not yet relayed outlives it until its deadline, at most an hour. The portal cancels the signatures it made and
+    // could not relay with useNonce when the patient then revokes.
+    it("are not moved by a direct revoke, so an outstanding grant signature outlives it", async function () {
       const f = await loadFixture(relayFixture);
       const { consentRegistry, patient, clinic, relayer } = f;
       const { request, signature } = await signGrantRequest(consentRegistry, patient, {
@@ -553,7 +606,6 @@ describe("ConsentRegistry signatures", function () {
         deadline: (await time.latest()) + HOUR,
       });
       await consentRegistry.connect(patient).revokeConsent(clinic);
-      await consentRegistry.connect(patient).revokeAllConsents();
       expect(await consentRegistry.nonces(patient)).to.equal(0n);
 
       await relayGrant(consentRegistry.connect(relayer), request, signature);
@@ -628,6 +680,66 @@ describe("ConsentRegistry signatures", function () {
             .withArgs(deadline);
       });
     }
+
+    // At most MAX_SIGNATURE_LIFETIME (1 hour) ahead of the block that includes the call: a signature is usable for its
+    // last hour at most, so one that leaks cannot be held back and relayed days later.
+    for (const [extra, accepted] of [
+      [0, true],
+      [1, false],
+    ] as const) {
+      it(`${accepted ? "accepts" : "refuses"} a grant whose deadline is 1 h${extra ? " + 1 s" : ""} after the block`, async function () {
+        const f = await loadFixture(relayFixture);
+        const at = (await time.latest()) + 10;
+        const deadline = at + HOUR + extra;
+        const { request, signature } = await signHospitalGrant(f, { deadline });
+        await time.setNextBlockTimestamp(at);
+        const relayed = relayGrant(f.consentRegistry.connect(f.relayer), request, signature);
+        if (accepted) await expect(relayed).to.emit(f.consentRegistry, "ConsentGranted");
+        else {
+          await expect(relayed)
+            .to.be.revertedWithCustomError(f.consentRegistry, "ConsentSignatureDeadlineTooFar")
+            .withArgs(deadline, at + HOUR);
+          expect(await f.consentRegistry.nonces(f.patient)).to.equal(0n);
+        }
+      });
+
+      it(`${accepted ? "accepts" : "refuses"} a revoke whose deadline is 1 h${extra ? " + 1 s" : ""} after the block`, async function () {
+        const f = await loadFixture(relayFixture);
+        const at = (await time.latest()) + 10;
+        const deadline = at + HOUR + extra;
+        const { request, signature } = await signClinicRevoke(f, { deadline });
+        await time.setNextBlockTimestamp(at);
+        const relayed = relayRevoke(f.consentRegistry.connect(f.relayer), request, signature);
+        if (accepted) await expect(relayed).to.emit(f.consentRegistry, "ConsentRevoked");
+        else
+          await expect(relayed)
+            .to.be.revertedWithCustomError(f.consentRegistry, "ConsentSignatureDeadlineTooFar")
+            .withArgs(deadline, at + HOUR);
+      });
+    }
+
+    it("accepts a signature made with a far deadline once the chain is within an hour of it", async function () {
+      const f = await loadFixture(relayFixture);
+      const deadline = (await time.latest()) + DAY;
+      const { request, signature } = await signHospitalGrant(f, { deadline });
+      const registry = f.consentRegistry.connect(f.relayer);
+      await expect(relayGrant(registry, request, signature)).to.be.revertedWithCustomError(
+        f.consentRegistry,
+        "ConsentSignatureDeadlineTooFar",
+      );
+      await time.setNextBlockTimestamp(deadline - HOUR);
+      await expect(relayGrant(registry, request, signature)).to.emit(f.consentRegistry, "ConsentGranted");
+    });
+
+    it("refuses the largest deadline, whatever the block", async function () {
+      const f = await loadFixture(relayFixture);
+      const { request, signature } = await signHospitalGrant(f, { deadline: ethers.MaxUint256 });
+      const at = (await time.latest()) + 1;
+      await time.setNextBlockTimestamp(at);
+      await expect(relayGrant(f.consentRegistry.connect(f.relayer), request, signature))
+        .to.be.revertedWithCustomError(f.consentRegistry, "ConsentSignatureDeadlineTooFar")
+        .withArgs(ethers.MaxUint256, at + HOUR);
+    });
 
     it("refuses a signature whose deadline had passed when it was made", async function () {
       const f = await loadFixture(relayFixture);

@@ -21,6 +21,7 @@ import {
 } from "./helpers/codes";
 import { CLINIC_TERMS, consentFixture, deployFixture, providersFixture } from "./helpers/fixtures";
 import { consentDomain } from "./helpers/signatures";
+import { MAX_SIGNATURE_LIFETIME as PORTAL_MAX_SIGNATURE_LIFETIME } from "../app/_lib/grantForm";
 
 const REASON = ethers.id("emergency:unconscious-patient");
 const LAB_RESULTS = categories(Category.LabResults);
@@ -119,10 +120,13 @@ describe("ConsentRegistry", function () {
       expect(await consentRegistry.DOMAIN_SEPARATOR()).to.equal(expected);
     });
 
-    it("Should set a 24-hour emergency window and a 10-year consent limit", async function () {
+    it("Should set a 24-hour emergency window, a 10-year consent limit and a 1-hour signature lifetime", async function () {
       const { consentRegistry } = await loadFixture(deployFixture);
       expect(await consentRegistry.EMERGENCY_WINDOW()).to.equal(86_400n);
       expect(await consentRegistry.MAX_CONSENT_DURATION()).to.equal(BigInt(MAX_CONSENT_DURATION));
+      expect(await consentRegistry.MAX_SIGNATURE_LIFETIME()).to.equal(3_600n);
+      // The portal signs within the same limit (app/_lib/grantForm.ts).
+      expect(await consentRegistry.MAX_SIGNATURE_LIFETIME()).to.equal(BigInt(PORTAL_MAX_SIGNATURE_LIFETIME));
     });
 
     it("Should start every patient at epoch 0, nonce 0, emergency access allowed and no consent", async function () {
@@ -709,6 +713,37 @@ describe("ConsentRegistry", function () {
         ).to.equal(true);
       });
 
+      it("Should consume the patient's nonce, like useNonce but without NonceUsed", async function () {
+        const { consentRegistry, patient } = await loadFixture(consentFixture);
+        await consentRegistry.connect(patient).useNonce();
+        await expect(consentRegistry.connect(patient).revokeAllConsents()).not.to.emit(consentRegistry, "NonceUsed");
+        expect(await consentRegistry.nonces(patient.address)).to.equal(2n);
+        await consentRegistry.connect(patient).revokeAllConsents();
+        expect(await consentRegistry.nonces(patient.address)).to.equal(3n);
+      });
+
+      it("Should leave other patients' nonces untouched", async function () {
+        const { consentRegistry, patient, other } = await loadFixture(consentFixture);
+        await consentRegistry.connect(patient).revokeAllConsents();
+        expect(await consentRegistry.nonces(other.address)).to.equal(0n);
+      });
+
+      it("Should keep the emergency setting and open windows", async function () {
+        const { consentRegistry, patient, hospital, until } = await loadFixture(brokenGlassFixture);
+        await consentRegistry.connect(patient).revokeAllConsents();
+        expect(await consentRegistry.emergencyAccessAllowed(patient.address)).to.equal(true);
+        expect(await consentRegistry.emergencyAccessUntil(patient.address, hospital.address)).to.equal(BigInt(until));
+        expect(
+          await consentRegistry.hasAccess(
+            patient.address,
+            hospital.address,
+            LAB_RESULTS,
+            Action.Read,
+            Purpose.Emergency,
+          ),
+        ).to.equal(true);
+      });
+
       it("Should not revive older consents on a later revoke-all", async function () {
         const { consentRegistry, patient, clinic } = await loadFixture(revokedAllFixture);
         await consentRegistry.connect(patient).revokeAllConsents();
@@ -756,6 +791,64 @@ describe("ConsentRegistry", function () {
         const { consentRegistry, patient, delegate } = await loadFixture(delegateFixture);
         await consentRegistry.connect(patient).setDelegate(delegate.address, false);
         expect(await consentRegistry.isDelegate(patient.address, delegate.address)).to.equal(false);
+      });
+
+      it("Should let the patient name a delegate again after revoke-all, in the new epoch", async function () {
+        const { consentRegistry, patient, delegate, hospital, expiresAt } = await loadFixture(delegateFixture);
+        await consentRegistry.connect(patient).revokeAllConsents();
+        await expect(consentRegistry.connect(patient).setDelegate(delegate.address, true))
+          .to.emit(consentRegistry, "DelegateSet")
+          .withArgs(patient.address, delegate.address, true);
+        expect(await consentRegistry.isDelegate(patient.address, delegate.address)).to.equal(true);
+        await expect(
+          consentRegistry
+            .connect(delegate)
+            .grantConsentFor(patient.address, hospital.address, IMAGING, Action.Read, Purpose.Treatment, expiresAt),
+        ).to.emit(consentRegistry, "ConsentGranted");
+      });
+    });
+
+    describe("revokeAllConsents removes delegates", function () {
+      it("Should make isDelegate false for every delegate set before it", async function () {
+        const { consentRegistry, patient, delegate, stranger } = await loadFixture(delegateFixture);
+        await consentRegistry.connect(patient).setDelegate(stranger.address, true);
+        await consentRegistry.connect(patient).revokeAllConsents();
+        expect(await consentRegistry.isDelegate(patient.address, delegate.address)).to.equal(false);
+        expect(await consentRegistry.isDelegate(patient.address, stranger.address)).to.equal(false);
+      });
+
+      it("Should refuse grantConsentFor and revokeConsentFor by a delegate set before it", async function () {
+        const { consentRegistry, patient, delegate, hospital, expiresAt } = await loadFixture(delegateFixture);
+        await consentRegistry.connect(patient).revokeAllConsents();
+        // A live consent in the new epoch, so the refusal is the delegate's, not ConsentNotLive.
+        await consentRegistry
+          .connect(patient)
+          .grantConsent(hospital.address, IMAGING, Action.Read, Purpose.Treatment, expiresAt);
+        await expect(
+          consentRegistry
+            .connect(delegate)
+            .grantConsentFor(patient.address, hospital.address, MEDICATIONS, Action.Read, Purpose.Treatment, expiresAt),
+        )
+          .to.be.revertedWithCustomError(consentRegistry, "ConsentUnauthorizedDelegate")
+          .withArgs(patient.address, delegate.address);
+        await expect(consentRegistry.connect(delegate).revokeConsentFor(patient.address, hospital.address))
+          .to.be.revertedWithCustomError(consentRegistry, "ConsentUnauthorizedDelegate")
+          .withArgs(patient.address, delegate.address);
+        expect((await consentRegistry.consentOf(patient.address, hospital.address)).categories).to.equal(IMAGING);
+      });
+
+      it("Should not bring a delegate back on a later revoke-all", async function () {
+        const { consentRegistry, patient, delegate } = await loadFixture(delegateFixture);
+        await consentRegistry.connect(patient).revokeAllConsents();
+        await consentRegistry.connect(patient).revokeAllConsents();
+        expect(await consentRegistry.isDelegate(patient.address, delegate.address)).to.equal(false);
+      });
+
+      it("Should leave the delegates of other patients in place", async function () {
+        const { consentRegistry, patient, other, delegate } = await loadFixture(delegateFixture);
+        await consentRegistry.connect(other).setDelegate(delegate.address, true);
+        await consentRegistry.connect(patient).revokeAllConsents();
+        expect(await consentRegistry.isDelegate(other.address, delegate.address)).to.equal(true);
       });
     });
 
@@ -1114,6 +1207,39 @@ describe("ConsentRegistry", function () {
             consentRegistry.connect(hospital).breakGlass(patient.address, ethers.ZeroHash),
           ).to.be.revertedWithCustomError(consentRegistry, "ConsentInvalidReason");
         });
+
+        for (const [label, offset] of [
+          ["right after it opened", -EMERGENCY_WINDOW + 1],
+          ["in its last second", -1],
+        ] as const) {
+          it(`Should revert with ConsentEmergencyAccessAlreadyOpen when renewed ${label}`, async function () {
+            const { consentRegistry, patient, hospital, until } = await loadFixture(brokenGlassFixture);
+            await time.setNextBlockTimestamp(until + offset);
+            await expect(consentRegistry.connect(hospital).breakGlass(patient.address, REASON))
+              .to.be.revertedWithCustomError(consentRegistry, "ConsentEmergencyAccessAlreadyOpen")
+              .withArgs(patient.address, hospital.address, until);
+            // The window is neither extended nor reopened.
+            expect(await consentRegistry.emergencyAccessUntil(patient.address, hospital.address)).to.equal(
+              BigInt(until),
+            );
+          });
+        }
+
+        it("Should count the window per patient: the hospital may break the glass on another one", async function () {
+          const { consentRegistry, other, hospital } = await loadFixture(brokenGlassFixture);
+          await expect(consentRegistry.connect(hospital).breakGlass(other.address, REASON)).to.emit(
+            consentRegistry,
+            "EmergencyAccessUsed",
+          );
+        });
+
+        it("Should check the patient's setting before the open window", async function () {
+          const { consentRegistry, patient, hospital } = await loadFixture(brokenGlassFixture);
+          await consentRegistry.connect(patient).setEmergencyAccess(false);
+          await expect(consentRegistry.connect(hospital).breakGlass(patient.address, REASON))
+            .to.be.revertedWithCustomError(consentRegistry, "ConsentEmergencyAccessDisabled")
+            .withArgs(patient.address);
+        });
       });
 
       describe("Events", function () {
@@ -1316,15 +1442,14 @@ describe("ConsentRegistry", function () {
           });
         }
 
-        it("Should extend the window when the glass is broken again", async function () {
+        it("Should let the glass be broken again once the window has ended, with a new event", async function () {
           const { consentRegistry, patient, hospital, until } = await loadFixture(brokenGlassFixture);
-          const again = until - 12 * HOUR;
-          await time.setNextBlockTimestamp(again);
+          await time.setNextBlockTimestamp(until);
           await expect(consentRegistry.connect(hospital).breakGlass(patient.address, REASON))
             .to.emit(consentRegistry, "EmergencyAccessUsed")
-            .withArgs(patient.address, hospital.address, REASON, again + EMERGENCY_WINDOW);
+            .withArgs(patient.address, hospital.address, REASON, until + EMERGENCY_WINDOW);
           expect(await consentRegistry.emergencyAccessUntil(patient.address, hospital.address)).to.equal(
-            BigInt(again + EMERGENCY_WINDOW),
+            BigInt(until + EMERGENCY_WINDOW),
           );
           await time.increaseTo(until + HOUR);
           expect(

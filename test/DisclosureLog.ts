@@ -1,6 +1,7 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { ethers, ignition } from "hardhat";
+import type { Signer } from "ethers";
+import { ethers, ignition, network } from "hardhat";
 import MedConsentModule from "../ignition/modules/MedConsent";
 import type { Hex } from "viem";
 import * as disclosureProof from "../app/_lib/vault/disclosureProof";
@@ -14,6 +15,30 @@ const DEFAULT_ADMIN_ROLE = ethers.ZeroHash;
 const ROOT = ethers.id("root of disclosures 1-3");
 const OTHER_ROOT = ethers.id("root of disclosures 4-6");
 const TREE_SIZES = [1, 2, 3, 5, 8] as const;
+const MAX_BATCH = 2n ** 20n;
+const LAST_UINT64 = 2n ** 64n - 1n;
+
+/**
+ * Sets the private `_lastSeq` cursor straight in storage, to reach the end of the 64-bit sequence that 2**44 real
+ * batches would take. The slot and offset are found, not assumed: the one word that one anchor of 1-3 changed, and
+ * where the 3 landed in it (it may share a slot with AccessControlDefaultAdminRules' last fields).
+ */
+async function setLastSeq(disclosureLog: DisclosureLog, gateway: Signer, lastSeq: bigint): Promise<void> {
+  const address = await disclosureLog.getAddress();
+  const slots = [...Array(16).keys()];
+  const read = () => Promise.all(slots.map(async (slot) => BigInt(await ethers.provider.getStorage(address, slot))));
+  const before = await read();
+  await disclosureLog.connect(gateway).anchor(ethers.id("probe of the sequence cursor"), 1, 3);
+  const after = await read();
+  const changed = slots.filter((slot) => before[slot] !== after[slot]);
+  if (changed.length !== 1) throw new Error(`expected one changed slot, found ${changed.length}`);
+  const [slot] = changed;
+  const diff = before[slot] ^ after[slot];
+  const offset = BigInt(diff.toString(2).length - 2); // 3 = 0b11 moved to the field: two bits above its offset
+  const mask = (2n ** 64n - 1n) << offset;
+  const value = (after[slot] & ~mask) | (lastSeq << offset);
+  await network.provider.send("hardhat_setStorageAt", [address, ethers.toBeHex(slot), ethers.toBeHex(value, 32)]);
+}
 
 /** The same disclosure as the gateway holds it: the request id as its UUID. */
 function asEntry(d: Disclosure): disclosureProof.DisclosureEntry {
@@ -91,6 +116,11 @@ describe("DisclosureLog", function () {
       const { disclosureLog, deployer } = await loadFixture(separateAdminFixture);
       expect(await disclosureLog.hasRole(DEFAULT_ADMIN_ROLE, deployer.address)).to.be.false;
       expect(await disclosureLog.hasRole(GATEWAY_ROLE, deployer.address)).to.be.false;
+    });
+
+    it("Should cap a batch at MAX_BATCH = 2^20 entries", async function () {
+      const { disclosureLog } = await loadFixture(vaultFixture);
+      expect(await disclosureLog.MAX_BATCH()).to.equal(MAX_BATCH);
     });
 
     it("Should start with nothing anchored: nextSeq 1", async function () {
@@ -289,6 +319,45 @@ describe("DisclosureLog", function () {
           .withArgs(ROOT);
       });
 
+      it("Should revert for a batch of MAX_BATCH + 1 entries", async function () {
+        const { disclosureLog, gateway } = await loadFixture(anchoredFixture);
+        await expect(disclosureLog.connect(gateway).anchor(OTHER_ROOT, 4, 4n + MAX_BATCH))
+          .to.be.revertedWithCustomError(disclosureLog, "DisclosureLogBatchTooLarge")
+          .withArgs(4, 4n + MAX_BATCH, MAX_BATCH);
+      });
+
+      it("Should refuse anchor(root, nextSeq, 2^64 - 1), which would brick the log, and keep the log working", async function () {
+        const { disclosureLog, gateway, anchoredAt } = await loadFixture(anchoredFixture);
+        await expect(disclosureLog.connect(gateway).anchor(OTHER_ROOT, 4, LAST_UINT64))
+          .to.be.revertedWithCustomError(disclosureLog, "DisclosureLogBatchTooLarge")
+          .withArgs(4, LAST_UINT64, MAX_BATCH);
+
+        expect(await disclosureLog.nextSeq()).to.equal(4n);
+        expect(await disclosureLog.batchOf(OTHER_ROOT)).to.deep.equal([0n, 0n, 0n]);
+        await expect(disclosureLog.connect(gateway).anchor(OTHER_ROOT, 4, 6))
+          .to.emit(disclosureLog, "DisclosuresAnchored")
+          .withArgs(OTHER_ROOT, 4, 6, gateway.address);
+        expect(await disclosureLog.nextSeq()).to.equal(7n);
+        expect(await disclosureLog.batchOf(ROOT)).to.deep.equal([1n, 3n, BigInt(anchoredAt)]);
+      });
+
+      it("Should refuse a batch ending at 2^64 - 1 even within MAX_BATCH, so nextSeq never overflows", async function () {
+        const { disclosureLog, gateway } = await loadFixture(vaultFixture);
+        await setLastSeq(disclosureLog, gateway, LAST_UINT64 - 3n);
+        expect(await disclosureLog.nextSeq()).to.equal(LAST_UINT64 - 2n);
+
+        await expect(disclosureLog.connect(gateway).anchor(OTHER_ROOT, LAST_UINT64 - 2n, LAST_UINT64))
+          .to.be.revertedWithCustomError(disclosureLog, "DisclosureLogSequenceExhausted")
+          .withArgs(LAST_UINT64);
+        await disclosureLog.connect(gateway).anchor(OTHER_ROOT, LAST_UINT64 - 2n, LAST_UINT64 - 1n);
+        expect(await disclosureLog.nextSeq()).to.equal(LAST_UINT64);
+        // The only batch left would end at 2^64 - 1: refused, and nextSeq stays readable.
+        await expect(disclosureLog.connect(gateway).anchor(ROOT, LAST_UINT64, LAST_UINT64))
+          .to.be.revertedWithCustomError(disclosureLog, "DisclosureLogSequenceExhausted")
+          .withArgs(LAST_UINT64);
+        expect(await disclosureLog.nextSeq()).to.equal(LAST_UINT64);
+      });
+
       it("Should check the range before the order, and the order before the root's reuse", async function () {
         const { disclosureLog, gateway } = await loadFixture(anchoredFixture);
         await expect(disclosureLog.connect(gateway).anchor(ROOT, 9, 8))
@@ -359,11 +428,19 @@ describe("DisclosureLog", function () {
         expect((await disclosureLog.batchOf(third)).fromSeq).to.equal(7n);
       });
 
-      it("Should accept a batch up to 2^64 - 2, the last sequence number whose successor fits in uint64", async function () {
+      it("Should accept a batch of exactly MAX_BATCH (2^20) entries", async function () {
+        const { disclosureLog, gateway } = await loadFixture(anchoredFixture);
+        await expect(disclosureLog.connect(gateway).anchor(OTHER_ROOT, 4, 3n + MAX_BATCH))
+          .to.emit(disclosureLog, "DisclosuresAnchored")
+          .withArgs(OTHER_ROOT, 4, 3n + MAX_BATCH, gateway.address);
+        expect(await disclosureLog.nextSeq()).to.equal(4n + MAX_BATCH);
+      });
+
+      it("Should accept a batch ending at 2^64 - 2, the last sequence number whose successor fits in uint64", async function () {
         const { disclosureLog, gateway } = await loadFixture(vaultFixture);
-        const last = 2n ** 64n - 2n;
-        await disclosureLog.connect(gateway).anchor(ROOT, 1, last);
-        expect(await disclosureLog.nextSeq()).to.equal(last + 1n);
+        await setLastSeq(disclosureLog, gateway, LAST_UINT64 - MAX_BATCH - 1n);
+        await disclosureLog.connect(gateway).anchor(ROOT, LAST_UINT64 - MAX_BATCH, LAST_UINT64 - 1n);
+        expect(await disclosureLog.nextSeq()).to.equal(LAST_UINT64);
       });
     });
   });

@@ -21,6 +21,7 @@ const VAULT_PARAMETERS = {
   ],
   DisclosureLog: [
     "GATEWAY_ROLE() returns (bytes32)",
+    "MAX_BATCH() returns (uint64)",
     "anchor(bytes32 root, uint64 fromSeq, uint64 toSeq)",
     "nextSeq() returns (uint64)",
     "batchOf(bytes32 root) returns (tuple(uint64 fromSeq, uint64 toSeq, uint40 anchoredAt))",
@@ -30,6 +31,8 @@ const VAULT_PARAMETERS = {
     "error DisclosureLogInvalidRange(uint64 fromSeq, uint64 toSeq)",
     "error DisclosureLogOutOfOrder(uint64 expectedFromSeq, uint64 fromSeq)",
     "error DisclosureLogRootAlreadyAnchored(bytes32 root)",
+    "error DisclosureLogBatchTooLarge(uint64 fromSeq, uint64 toSeq, uint64 maxBatch)",
+    "error DisclosureLogSequenceExhausted(uint64 toSeq)",
   ],
 } as const;
 

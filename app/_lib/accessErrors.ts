@@ -32,15 +32,22 @@ const MESSAGES: Record<string, (args: Args) => string> = {
   ConsentInvalidExpiry: ([, max]) =>
     `The end date must be in the future and no later than ${date(max)} (10 years from now).`,
   ConsentNotLive: () => "There is no active consent to revoke (never given, already revoked, or expired).",
-  ConsentUnauthorizedDelegate: () => "You are not a delegate of this patient.",
+  ConsentUnauthorizedDelegate: () =>
+    "You are not a delegate of this patient (or no longer: revoking everything removes all of a patient's delegates).",
   ConsentInvalidDelegate: () => "A delegate must be another account, not the zero address or yourself.",
   ConsentInvalidPatient: () => "The patient address is not valid here.",
   ConsentExpiredSignature: () => "The signature's deadline has passed: sign again.",
+  ConsentSignatureDeadlineTooFar: ([, maxDeadline]) =>
+    `A signature may be used at most one hour before its deadline: this one's is later than ${date(maxDeadline)}. ` +
+    "Sign again with a deadline within the hour (check that your computer's clock is right).",
   ConsentInvalidSignature: () =>
-    "The signature does not match this request (wrong account, cancelled, or already used): sign again.",
+    "The signature does not match this request (wrong account, cancelled, already used, or made before a " +
+    "revoke-all): sign again.",
   ConsentNotEmergencyProvider: () => "Only an active provider flagged for emergency access can break the glass.",
   ConsentEmergencyAccessDisabled: () => "The patient has turned emergency access off.",
   ConsentInvalidReason: () => "Choose a reason code for the emergency access.",
+  ConsentEmergencyAccessAlreadyOpen: ([, , until]) =>
+    `Your emergency access to this patient is still open until ${date(until)}: it cannot be renewed before it ends.`,
   // providers
   ProviderInvalidAddress: () => "The provider address cannot be the zero address.",
   ProviderAlreadyRegistered: ([p]) => `${short(p)} is already registered.`,
@@ -72,6 +79,11 @@ const MESSAGES: Record<string, (args: Args) => string> = {
   DisclosureLogOutOfOrder: ([expected, from]) =>
     `Disclosure batches are anchored in order: the next one must start at ${String(expected)}, not ${String(from)}.`,
   DisclosureLogRootAlreadyAnchored: () => "This disclosure batch's root is already anchored.",
+  DisclosureLogBatchTooLarge: ([from, to, max]) =>
+    `A disclosure batch may cover at most ${String(max)} entries: ${String(from)} to ${String(to)} is more. ` +
+    "Anchor it in smaller batches.",
+  DisclosureLogSequenceExhausted: ([to]) =>
+    `A disclosure batch cannot end at ${String(to)}, the last sequence number there is: no batch could follow it.`,
 };
 
 /** A decoded custom error in plain words; falls back to its name for errors this table does not know. */

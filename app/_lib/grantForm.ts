@@ -18,8 +18,19 @@ import { formatDate } from "./format";
 const DAY = 24 * 3600;
 /** The contract refuses an expiry further ahead than this (ConsentRegistry.MAX_CONSENT_DURATION). */
 export const MAX_CONSENT_DURATION = 10 * 365 * DAY;
-/** How long a gas-free signature stays valid (its `deadline`). */
+/** The registry refuses a signed call whose deadline is further ahead of its block (MAX_SIGNATURE_LIFETIME). */
+export const MAX_SIGNATURE_LIFETIME = 3600;
+/** How long a gas-free signature stays valid (its `deadline`): well within MAX_SIGNATURE_LIFETIME. */
 export const SIGNATURE_LIFETIME = 30 * 60;
+
+/**
+ * The deadline of a signature made now. `chainNow` is the chain's latest block time, never this computer's clock: a
+ * local chain that was moved forward, or a clock that runs ahead, would otherwise sign a deadline the registry refuses
+ * (more than an hour ahead) or one already past.
+ */
+export function signatureDeadline(chainNow: number): bigint {
+  return BigInt(chainNow + SIGNATURE_LIFETIME);
+}
 
 export const EXPIRY_PRESETS = [
   { key: "1w", label: "1 week", seconds: 7 * DAY },

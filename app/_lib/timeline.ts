@@ -91,7 +91,7 @@ export function buildTimeline(
 
   const live = new Map<string, LiveConsent & { grantee: Address }>();
   const lastCategories = new Map<string, bigint>();
-  const delegates = new Set<string>();
+  const delegates = new Map<string, Address>();
   const records = new Map<bigint, { category: number; author: Address }>();
   const entries: TimelineEntry[] = [];
 
@@ -144,14 +144,25 @@ export function buildTimeline(
       }
       case "AllConsentsRevoked": {
         const ended = [...live.values()].filter((c) => c.expiresAt > event.timestamp);
+        // Revoke-all also removes every delegate (ConsentRegistry counts a delegate only in the epoch it was set in).
+        const removed = [...delegates.values()];
         live.clear();
+        delegates.clear();
         push({
           kind: "revokedAll",
           title: "Every consent was revoked",
-          detail:
+          detail: [
             ended.length === 0
               ? "No consent was active at the time."
               : `${joinWords(ended.map((c) => name(c.grantee)))} lost access at once. What they had already read cannot be un-read.`,
+            removed.length === 0
+              ? undefined
+              : `${joinWords(removed.map(name))} ${removed.length === 1 ? "is" : "are"} no longer your ` +
+                `${removed.length === 1 ? "delegate" : "delegates"}.`,
+            "Signatures you had given and nobody had used yet were cancelled.",
+          ]
+            .filter((sentence) => sentence !== undefined)
+            .join(" "),
           byLine: "by you",
           providers: ended.map((c) => c.grantee),
           categories: ended.reduce((mask, c) => mask | c.categories, 0n),
@@ -160,7 +171,7 @@ export function buildTimeline(
       }
       case "DelegateSet": {
         const { delegate, allowed } = event.args;
-        if (allowed) delegates.add(delegate.toLowerCase());
+        if (allowed) delegates.set(delegate.toLowerCase(), delegate);
         else delegates.delete(delegate.toLowerCase());
         push({
           kind: allowed ? "delegateAdded" : "delegateRemoved",
@@ -311,10 +322,14 @@ export function timelineProviders(entries: readonly TimelineEntry[]): Address[] 
   return [...seen.values()];
 }
 
-/** Delegates named in DelegateSet events whose latest event added them (confirm with `isDelegate` on chain). */
+/**
+ * Delegates named in DelegateSet events whose latest event added them since the last revoke-all, which removes every
+ * delegate (confirm with `isDelegate` on chain). Events in chain order.
+ */
 export function latestDelegates(events: readonly PatientEvent[]): Address[] {
   const latest = new Map<string, { delegate: Address; allowed: boolean }>();
   for (const event of events) {
+    if (event.eventName === "AllConsentsRevoked") latest.clear();
     if (event.eventName !== "DelegateSet") continue;
     latest.set(event.args.delegate.toLowerCase(), { delegate: event.args.delegate, allowed: event.args.allowed });
   }

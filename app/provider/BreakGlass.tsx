@@ -146,13 +146,13 @@ export function BreakGlass({ me, patients }: { me: Address; patients: readonly A
           ) : open ? (
             <p className="notice success" data-testid="emergency-window">
               You have emergency access to this patient&rsquo;s routine data until{" "}
-              <strong>{formatDateTime(windowOf.data!.until)}</strong>. Breaking the glass again starts a new 24-hour
-              window.
+              <strong>{formatDateTime(windowOf.data!.until)}</strong>. It cannot be renewed while it is open: once it
+              has ended you may break the glass again, and that use is logged and shown to the patient too.
             </p>
           ) : null}
         </div>
         {!confirming ? (
-          <button type="submit" disabled={tx.busy}>
+          <button type="submit" disabled={tx.busy || open}>
             Continue…
           </button>
         ) : null}

@@ -43,7 +43,8 @@ interface IConsentRegistry {
     /// @notice Emitted when a consent is revoked. `by` authorised it: the patient or their delegate.
     event ConsentRevoked(address indexed patient, address indexed grantee, address by);
 
-    /// @notice Emitted when `patient` revokes every consent at once; consents of epochs below `epoch` are void.
+    /// @notice Emitted when `patient` revokes every consent at once; consents of epochs below `epoch` are void,
+    /// delegates set before it are removed, and the patient's nonce was consumed (no `NonceUsed`: this event says it).
     event AllConsentsRevoked(address indexed patient, uint32 epoch);
 
     /// @notice Emitted when `patient` allows or disallows `delegate` to manage consents on their behalf.
@@ -56,7 +57,7 @@ interface IConsentRegistry {
     /// @param reasonHash A code for the reason (never free text).
     event EmergencyAccessUsed(address indexed patient, address indexed grantee, bytes32 reasonHash, uint40 expiresAt);
 
-    /// @notice Emitted when `patient` consumes nonce `nonce` without using it, cancelling signatures made with it.
+    /// @notice Emitted when `patient` consumes nonce `nonce` through {useNonce}, cancelling signatures made with it.
     event NonceUsed(address indexed patient, uint256 nonce);
 
     // ---- Errors raised when changing consents ----
@@ -100,6 +101,9 @@ interface IConsentRegistry {
     /// @notice The signature's deadline has passed.
     error ConsentExpiredSignature(uint256 deadline);
 
+    /// @notice The signature's deadline is more than {MAX_SIGNATURE_LIFETIME} after this block: at most `maxDeadline`.
+    error ConsentSignatureDeadlineTooFar(uint256 deadline, uint256 maxDeadline);
+
     /// @notice The signature is not the patient's over this exact request and their current nonce.
     error ConsentInvalidSignature(address patient);
 
@@ -111,6 +115,9 @@ interface IConsentRegistry {
 
     /// @notice The emergency reason code is zero.
     error ConsentInvalidReason();
+
+    /// @notice `provider`'s emergency window on `patient` is still open until `until`: it cannot be renewed before.
+    error ConsentEmergencyAccessAlreadyOpen(address patient, address provider, uint40 until);
 
     // ---- Reasons {checkAccess} reports, in the order it checks them ----
 
@@ -150,14 +157,19 @@ interface IConsentRegistry {
     /// @notice Revokes the caller's live consent to `grantee`. Reverts with {ConsentNotLive} if there is none.
     function revokeConsent(address grantee) external;
 
-    /// @notice Revokes every consent of the caller at once, in constant gas, by bumping their epoch.
+    /**
+     * @notice Revokes every consent of the caller at once, in constant gas, by bumping their epoch. In the same storage
+     * write it consumes the caller's current nonce, so no signature made before it can be relayed after it, and it
+     * removes every delegate set before it (a delegate counts only in the epoch it was set in).
+     */
     function revokeAllConsents() external;
 
     /**
      * @notice {grantConsent} authorised by `patient`'s EIP-712 `GrantConsent` signature, relayed by anyone.
      * @dev Typed struct: `GrantConsent(address patient,address grantee,uint64 categories,uint8 actions,
-     * uint8 purposes,uint40 expiresAt,uint256 nonce,uint256 deadline)`; valid while `block.timestamp <= deadline`.
-     * ERC-1271 wallets are supported. Consumes the patient's nonce.
+     * uint8 purposes,uint40 expiresAt,uint256 nonce,uint256 deadline)`; valid while `block.timestamp <= deadline`,
+     * and refused while `deadline` is more than {MAX_SIGNATURE_LIFETIME} ahead of the block (so a signature is usable
+     * for at most its last hour). ERC-1271 wallets are supported. Consumes the patient's nonce.
      */
     function grantConsentBySig(
         address patient,
@@ -172,24 +184,35 @@ interface IConsentRegistry {
 
     /**
      * @notice {revokeConsent} authorised by `patient`'s EIP-712 `RevokeConsent` signature, relayed by anyone.
-     * @dev Typed struct: `RevokeConsent(address patient,address grantee,uint256 nonce,uint256 deadline)`.
+     * @dev Typed struct: `RevokeConsent(address patient,address grantee,uint256 nonce,uint256 deadline)`. The same
+     * deadline rules as {grantConsentBySig}.
      */
     function revokeConsentBySig(address patient, address grantee, uint256 deadline, bytes calldata signature) external;
 
-    /// @notice The nonce that `patient`'s next signature must carry.
+    /// @notice The nonce that `patient`'s next signature must carry. Signed calls, {useNonce} and
+    /// {revokeAllConsents} each consume it.
     function nonces(address patient) external view returns (uint256);
+
+    /// @notice The longest a signature may be ahead of its use: a signed call whose `deadline` is more than this
+    /// (1 hour) after the block's timestamp is refused with {ConsentSignatureDeadlineTooFar}.
+    // solhint-disable-next-line func-name-mixedcase
+    function MAX_SIGNATURE_LIFETIME() external view returns (uint40);
 
     /// @notice Consumes the caller's current nonce, cancelling every outstanding signature made with it.
     /// @return The nonce consumed.
     function useNonce() external returns (uint256);
 
-    /// @notice Allows or disallows `delegate` (guardian, caregiver) to grant and revoke for the caller.
+    /**
+     * @notice Allows or disallows `delegate` (guardian, caregiver) to grant and revoke for the caller. The delegate is
+     * set in the caller's current epoch: {revokeAllConsents} removes it, and the patient names it again if they wish.
+     */
     function setDelegate(address delegate, bool allowed) external;
 
-    /// @notice Whether `delegate` may grant and revoke for `patient`.
+    /// @notice Whether `delegate` may grant and revoke for `patient`: allowed, and not since removed by revoke-all.
     function isDelegate(address patient, address delegate) external view returns (bool);
 
-    /// @notice {grantConsent} for `patient`, by one of their delegates.
+    /// @notice {grantConsent} for `patient`, by one of their delegates ({isDelegate}); else
+    /// {ConsentUnauthorizedDelegate}.
     function grantConsentFor(
         address patient,
         address grantee,
@@ -199,7 +222,8 @@ interface IConsentRegistry {
         uint40 expiresAt
     ) external;
 
-    /// @notice {revokeConsent} for `patient`, by one of their delegates.
+    /// @notice {revokeConsent} for `patient`, by one of their delegates ({isDelegate}); else
+    /// {ConsentUnauthorizedDelegate}.
     function revokeConsentFor(address patient, address grantee) external;
 
     // ---- Emergency access ----
@@ -209,7 +233,10 @@ interface IConsentRegistry {
 
     /**
      * @notice Opens a window of {EMERGENCY_WINDOW} in which the caller, an active emergency-capable provider, may
-     * READ `patient`'s routine (non-sensitive) categories for purpose EMERGENCY.
+     * READ `patient`'s routine (non-sensitive) categories for purpose EMERGENCY. At most once per window per
+     * (provider, patient): while the caller's window on `patient` is open it reverts with
+     * {ConsentEmergencyAccessAlreadyOpen}; once it has ended (or the patient ended it) the glass may be broken again,
+     * and every use emits {EmergencyAccessUsed}.
      * @param reasonHash A non-zero reason code, never free text.
      */
     function breakGlass(address patient, bytes32 reasonHash) external;

@@ -13,6 +13,7 @@ export const APPEND = 2;
 export const EMERGENCY = 32;
 export const EMERGENCY_WINDOW = 24 * 3600;
 export const MAX_CONSENT_DURATION = 10 * 365 * 24 * 3600;
+export const MAX_SIGNATURE_LIFETIME = 3600;
 
 /** The reasons `checkAccess` reports, in the order it checks them. */
 export const ACCESS_DENIALS = [
@@ -52,6 +53,8 @@ interface PatientState {
   nonce: bigint;
   emergencyAllowed: boolean;
   delegates: Set<string>;
+  /** Delegates that revoke-all removed and the patient has not named again (for the test's statistics). */
+  removedByRevokeAll: Set<string>;
   consents: Map<string, ModelConsent>;
   /** Open or past emergency windows by grantee; turning emergency access off ends (drops) them all. */
   emergencyUntil: Map<string, number>;
@@ -97,6 +100,7 @@ export class ConsentModel {
         nonce: 0n,
         emergencyAllowed: true,
         delegates: new Set(),
+        removedByRevokeAll: new Set(),
         consents: new Map(),
         emergencyUntil: new Map(),
       };
@@ -118,6 +122,11 @@ export class ConsentModel {
 
   isDelegate(patient: string, delegate: string): boolean {
     return this.patient(patient).delegates.has(delegate);
+  }
+
+  /** Whether `delegate` was the patient's delegate until a revoke-all removed it (and was not named again since). */
+  wasRemovedByRevokeAll(patient: string, delegate: string): boolean {
+    return this.patient(patient).removedByRevokeAll.has(delegate);
   }
 
   epochOf(patient: string): number {
@@ -240,12 +249,20 @@ export class ConsentModel {
     return null;
   }
 
+  /** Revoke-all ends every consent, consumes the nonce (no signature made before it is usable) and removes delegates. */
   revokeAll(patient: string): ModelError | null {
-    this.patient(patient).epoch++;
+    const state = this.patient(patient);
+    state.epoch++;
+    state.nonce++;
+    for (const delegate of state.delegates) state.removedByRevokeAll.add(delegate);
+    state.delegates.clear();
     return null;
   }
 
-  /** The signature checks of the signed paths; the nonce is spent only when the whole operation succeeds. */
+  /**
+   * The signature checks of the signed paths: the deadline not passed and at most MAX_SIGNATURE_LIFETIME ahead, then
+   * the signer and nonce; the nonce is spent only when the whole operation succeeds.
+   */
   private signed(
     patient: string,
     deadline: number,
@@ -255,6 +272,8 @@ export class ConsentModel {
   ): ModelError | null {
     const state = this.patient(patient);
     if (this.now > deadline) return error("ConsentExpiredSignature", deadline);
+    const maxDeadline = this.now + MAX_SIGNATURE_LIFETIME;
+    if (deadline > maxDeadline) return error("ConsentSignatureDeadlineTooFar", deadline, maxDeadline);
     if (signedBy !== patient || signedNonce !== state.nonce) return error("ConsentInvalidSignature", patient);
     const failure = operation();
     if (failure === null) state.nonce++;
@@ -284,7 +303,8 @@ export class ConsentModel {
 
   setDelegate(patient: string, delegate: string, allowed: boolean): ModelError | null {
     if (delegate === ZERO_ADDRESS || delegate === patient) return error("ConsentInvalidDelegate", delegate);
-    const { delegates } = this.patient(patient);
+    const { delegates, removedByRevokeAll } = this.patient(patient);
+    removedByRevokeAll.delete(delegate);
     if (allowed) delegates.add(delegate);
     else delegates.delete(delegate);
     return null;
@@ -316,6 +336,9 @@ export class ConsentModel {
     if (!this.isEmergencyProvider(caller)) return error("ConsentNotEmergencyProvider", caller);
     const state = this.patient(patient);
     if (!state.emergencyAllowed) return error("ConsentEmergencyAccessDisabled", patient);
+    // At most once per window: an open window is neither extended nor reopened.
+    const open = state.emergencyUntil.get(caller) ?? 0;
+    if (this.now < open) return error("ConsentEmergencyAccessAlreadyOpen", patient, caller, open);
     state.emergencyUntil.set(caller, this.now + EMERGENCY_WINDOW);
     return null;
   }

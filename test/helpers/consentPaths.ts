@@ -33,7 +33,11 @@ export interface ConsentPath {
   revoke(ctx: PathContext, grantee: string, at?: number): Promise<ContractTransactionResponse>;
 }
 
-/** How long a signature stays valid after the moment it is meant for. */
+/**
+ * How long a signature stays valid after the moment it is meant for: the registry's MAX_SIGNATURE_LIFETIME, so the
+ * signed path runs every case at that limit (a deadline of exactly the block's time + 1 hour is accepted). The moment is
+ * always the chain's (`time.latest()` or the pinned block time), never this computer's clock.
+ */
 export const SIGNATURE_LIFETIME = HOUR;
 
 async function pin(at?: number): Promise<void> {

@@ -393,7 +393,7 @@ const LOG = {
 // The slots and calls each operation makes, read from the contracts.
 const PROVIDER_ACTIVE = "ProviderRegistry: _providers[grantee] slot 0 (kind, status, emergencyCapable, registeredAt)";
 const PROVIDER_CALL = "ProviderRegistry: isActiveProvider(grantee), external call";
-const PATIENT_STATE = "ConsentRegistry: _patients[patient] (epoch, emergencyEpoch, emergencyDisabled)";
+const PATIENT_STATE = "ConsentRegistry: _patients[patient] (epoch, emergencyEpoch, emergencyDisabled, nonce)";
 const CONSENT = "ConsentRegistry: _consents[patient][grantee] (the packed consent)";
 
 function recordFootprint(uriLength: number, firstRecord: boolean, byGrantee: boolean): Footprint {
@@ -545,7 +545,9 @@ export async function measureOperations(): Promise<Measurement[]> {
       ...withGoal("grantBySig"),
       footprint: {
         ...grantFootprint("new"),
-        newSlots: ["ConsentRegistry: _nonces[patient]", CONSENT],
+        // The nonce lives in the patient's state slot: created by the signed call, then read warm for the epoch.
+        newSlots: [PATIENT_STATE, CONSENT],
+        coldReads: [PROVIDER_ACTIVE],
         ecrecovers: 1,
       },
     },
@@ -614,7 +616,8 @@ export async function measureOperations(): Promise<Measurement[]> {
       label: "setDelegate",
       footprint: {
         ...NO_FOOTPRINT,
-        newSlots: ["ConsentRegistry: _delegates[patient][delegate]"],
+        newSlots: ["ConsentRegistry: _delegates[patient][delegate] (allowed, epoch)"],
+        coldReads: [PATIENT_STATE],
         logs: [LOG.DelegateSet],
       },
     },

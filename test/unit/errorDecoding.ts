@@ -33,6 +33,28 @@ describe("error decoding", function () {
     }
   });
 
+  it("explains the refusals of issue 10's rules with their arguments", function () {
+    const at = Date.UTC(2026, 0, 15, 10, 30) / 1000;
+    expect(explainError("ConsentSignatureDeadlineTooFar", [BigInt(at + 60), BigInt(at)])).to.equal(
+      "A signature may be used at most one hour before its deadline: this one's is later than " +
+        "Thu, 15 Jan 2026 10:30:00 GMT. Sign again with a deadline within the hour (check that your computer's clock " +
+        "is right).",
+    );
+    expect(explainError("ConsentEmergencyAccessAlreadyOpen", [PATIENT, CLINIC, BigInt(at)])).to.equal(
+      "Your emergency access to this patient is still open until Thu, 15 Jan 2026 10:30:00 GMT: it cannot be " +
+        "renewed before it ends.",
+    );
+    expect(explainError("DisclosureLogBatchTooLarge", [4n, 2n ** 64n - 1n, 2n ** 20n])).to.equal(
+      "A disclosure batch may cover at most 1048576 entries: 4 to 18446744073709551615 is more. Anchor it in " +
+        "smaller batches.",
+    );
+    expect(explainError("DisclosureLogSequenceExhausted", [2n ** 64n - 1n])).to.equal(
+      "A disclosure batch cannot end at 18446744073709551615, the last sequence number there is: no batch could " +
+        "follow it.",
+    );
+    expect(explainError("ConsentUnauthorizedDelegate", [PATIENT, CLINIC])).to.match(/revoking everything removes/);
+  });
+
   it("names the missing categories of AccessCategoryNotGranted", function () {
     expect(explainError("AccessCategoryNotGranted", [parseCategories("imaging,lab-results")])).to.equal(
       "The consent does not cover lab results and imaging.",

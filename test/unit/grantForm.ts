@@ -22,7 +22,9 @@ import {
   reviewSentence,
   REVOKE_CONSENT_TYPES,
   setAllRoutine,
+  MAX_SIGNATURE_LIFETIME,
   SIGNATURE_LIFETIME,
+  signatureDeadline,
   toGrantArgs,
   toggleBit,
   toggleCategory,
@@ -288,6 +290,19 @@ describe("grantForm (the grant form as pure logic)", function () {
       expect(reviewSentence("Northside Family Practice", terms, "Bob's")).to.equal(
         "Northside Family Practice will be able to read Bob's medications and lab results for treatment until 24 Dec 2026",
       );
+    });
+  });
+
+  describe("signature deadline", function () {
+    it("is half an hour after the chain's latest block, within the registry's one-hour limit", function () {
+      expect(signatureDeadline(NOW)).to.equal(BigInt(NOW + 1800));
+      expect(SIGNATURE_LIFETIME).to.be.at.most(MAX_SIGNATURE_LIFETIME / 2);
+      expect(MAX_SIGNATURE_LIFETIME).to.equal(3600);
+    });
+
+    it("follows the chain's clock, wherever a local chain was moved to", function () {
+      const movedAhead = NOW + 400 * DAY;
+      expect(signatureDeadline(movedAhead) - BigInt(movedAhead)).to.equal(BigInt(SIGNATURE_LIFETIME));
     });
   });
 

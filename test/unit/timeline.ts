@@ -175,7 +175,8 @@ describe("timeline (a patient's events in plain words)", function () {
           title: "Every consent was revoked",
           detail:
             "Riverside Laboratory and Heart Health Research Study lost access at once. What they had already read " +
-            "cannot be un-read.",
+            "cannot be un-read. Carol is no longer your delegate. Signatures you had given and nobody had used yet " +
+            "were cancelled.",
           byLine: "by you",
         },
         {
@@ -362,11 +363,29 @@ describe("timeline (a patient's events in plain words)", function () {
       expect(words(revokedAll)).to.deep.equal({
         kind: "revokedAll",
         title: "Every consent was revoked",
-        detail: "No consent was active at the time.",
+        detail: "No consent was active at the time. Signatures you had given and nobody had used yet were cancelled.",
         byLine: "by you",
       });
       expect(revokedAll.providers).to.deep.equal([]);
       expect(revokedAll.categories).to.equal(0n);
+    });
+
+    it("says which delegates a revoke-all removed, and no longer calls them delegates afterwards", function () {
+      const history = [
+        patientEvent("DelegateSet", { patient: BOB, delegate: CAROL, allowed: true }, { block: 1, timestamp: T }),
+        patientEvent("AllConsentsRevoked", { patient: BOB, epoch: 1 }, { block: 2, timestamp: T + 60 }),
+        patientEvent(
+          "ConsentGranted",
+          { patient: BOB, grantee: NORTHSIDE, categories: LAB, actions: 1, purposes: 1, expiresAt: T + DAY, by: BOB },
+          { block: 3, timestamp: T + 120 },
+        ),
+      ];
+      const [granted, revokedAll] = buildTimeline(history, BOB, options);
+      expect(revokedAll.detail).to.equal(
+        "No consent was active at the time. Carol is no longer your delegate. Signatures you had given and nobody " +
+          "had used yet were cancelled.",
+      );
+      expect(granted.byLine).to.equal("by you");
     });
 
     it("says 'by your delegate' only while the author is a delegate", function () {
@@ -479,6 +498,14 @@ describe("timeline (a patient's events in plain words)", function () {
       expect(latestDelegates([set(CAROL, true, 1), set(CAROL, false, 2), set(CAROL, true, 3)])).to.deep.equal([CAROL]);
       expect(latestDelegates(bobsHistory())).to.deep.equal([]);
       expect(latestDelegates(bobsHistory().slice(0, 5))).to.deep.equal([CAROL]);
+    });
+
+    it("drops every delegate named before a revoke-all, which removes them on chain", function () {
+      const revokeAll = (block: number) =>
+        patientEvent("AllConsentsRevoked", { patient: BOB, epoch: 1 }, { block, timestamp: T + block });
+      expect(latestDelegates([set(CAROL, true, 1), set(DAVE, true, 2), revokeAll(3)])).to.deep.equal([]);
+      expect(latestDelegates([set(CAROL, true, 1), revokeAll(2), set(DAVE, true, 3)])).to.deep.equal([DAVE]);
+      expect(latestDelegates([set(CAROL, true, 1), revokeAll(2), set(CAROL, true, 3)])).to.deep.equal([CAROL]);
     });
   });
 

@@ -12,6 +12,8 @@ import { abis } from "../../_contracts/deployedContracts";
 import { useConsentClient } from "../../_hooks/useConsentClient";
 import { useGatewaySession } from "../../_hooks/useGatewaySession";
 import { useTransactor } from "../../_hooks/useTransactor";
+import { useUnrelayedSignatures } from "../../_hooks/useUnrelayedSignatures";
+import type { UnrelayedSignature } from "../../_lib/unrelayedSignatures";
 import { ShareAfterGrant } from "./ShareAfterGrant";
 import { appConfig } from "../../_lib/appConfig";
 import { summarizeConsent } from "../../_lib/consentClient";
@@ -27,7 +29,7 @@ import {
   hasSensitive,
   isValid,
   reviewSentence,
-  SIGNATURE_LIFETIME,
+  signatureDeadline,
   toGrantArgs,
   validateGrant,
   type GrantArgs,
@@ -136,6 +138,7 @@ function GrantEditor({
   const tx = useTransactor();
   const signTypedData = useSignTypedData();
   const gatewaySession = useGatewaySession();
+  const unrelayed = useUnrelayedSignatures();
   const delegations = useDelegations(patient);
   // A delegate may grant for a patient who named them (grantConsentFor); undefined: the connected account's own.
   const [actingFor, setActingFor] = useState<Address>();
@@ -209,26 +212,38 @@ function GrantEditor({
   }
 
   async function grantGasFree(args: GrantArgs) {
-    await tx.run(changing ? "Changing access without a fee" : "Granting access without a fee", async () => {
-      const registry = { address: consentRegistry, abi: abis.ConsentRegistry } as const;
-      // The same checks the relay will make, before the wallet opens: a refusal is explained without a signature.
-      await client.publicClient.simulateContract({
-        ...registry,
-        functionName: "grantConsent",
-        args: grantConsentArgs(args),
-        account: patient,
-      });
-      const nonce = await client.publicClient.readContract({ ...registry, functionName: "nonces", args: [patient] });
-      const deadline = BigInt(now() + SIGNATURE_LIFETIME);
-      const signature = await signTypedData.mutateAsync({
-        account: patient,
-        ...grantTypedData({ chainId: appConfig.chain.id, consentRegistry, patient, args, nonce, deadline }),
-      });
-      // The relay sends only the signed-in patient's own signature: a sign-in signature too, if this tab has none
-      // (after the consent's own, so cancelling that one in the wallet stops the flow before anything else).
-      await gatewaySession.ensureSession();
-      return relayOnce(grantRelayBody({ patient, args, deadline, signature }));
-    });
+    let signed: UnrelayedSignature | undefined;
+    const done = await tx.run(
+      changing ? "Changing access without a fee" : "Granting access without a fee",
+      async () => {
+        const registry = { address: consentRegistry, abi: abis.ConsentRegistry } as const;
+        // The same checks the relay will make, before the wallet opens: a refusal is explained without a signature.
+        await client.publicClient.simulateContract({
+          ...registry,
+          functionName: "grantConsent",
+          args: grantConsentArgs(args),
+          account: patient,
+        });
+        const [nonce, latest] = await Promise.all([
+          client.publicClient.readContract({ ...registry, functionName: "nonces", args: [patient] }),
+          client.publicClient.getBlock({ blockTag: "latest" }),
+        ]);
+        const deadline = signatureDeadline(Number(latest.timestamp));
+        const signature = await signTypedData.mutateAsync({
+          account: patient,
+          ...grantTypedData({ chainId: appConfig.chain.id, consentRegistry, patient, args, nonce, deadline }),
+        });
+        // Remembered before the relay is asked: if it fails, or this tab closes first, a later revoke cancels it.
+        signed = { patient, nonce, deadline: Number(deadline) };
+        unrelayed.remember(signed);
+        // The relay sends only the signed-in patient's own signature: a sign-in signature too, if this tab has none
+        // (after the consent's own, so cancelling that one in the wallet stops the flow before anything else).
+        await gatewaySession.ensureSession();
+        return relayOnce(grantRelayBody({ patient, args, deadline, signature }));
+      },
+    );
+    // Mined: the registry spent its nonce, so there is nothing left to cancel.
+    if (done && signed !== undefined) unrelayed.forget(signed);
   }
 
   if (step === "review" && reviewed !== undefined) {

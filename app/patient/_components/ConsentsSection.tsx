@@ -1,14 +1,17 @@
 "use client";
-// Consents by state, with revoke on each live one and "revoke everything" behind a confirmation.
+// Consents by state, with revoke on each live one and "revoke everything" behind a confirmation. After a revoke, a
+// gas-free signature this browser made and could not see relayed is cancelled if it could still be used.
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { Address } from "viem";
 import { abis } from "../../_contracts/deployedContracts";
 import { ConsentList } from "../../_components/ConsentList";
 import { TransactionStatus } from "../../_components/TransactionStatus";
 import { useTransactor } from "../../_hooks/useTransactor";
+import { useUnrelayedSignatures } from "../../_hooks/useUnrelayedSignatures";
 import { appConfig } from "../../_lib/appConfig";
 import type { ConsentEntry } from "../../_lib/consentClient";
 import { joinWords } from "../../_lib/consentCodes";
+import { formatDateTime } from "../../_lib/format";
 import { useConsents, useNames } from "./usePatientData";
 
 const consentRegistry = { address: appConfig.addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
@@ -27,25 +30,43 @@ export function ConsentsSection({
 }) {
   const consents = useConsents(patient);
   const tx = useTransactor();
+  const unrelayed = useUnrelayedSignatures();
   const live = (consents.data ?? []).filter(isLive);
   const nameOf = useNames(live.map((c) => c.grantee));
 
-  const revoke = (consent: ConsentEntry) =>
-    tx.send(`Revoking ${nameOf(consent.grantee) ?? "the provider"}'s access`, {
+  /**
+   * A signature for a gas-free change that this browser made and could not see relayed would outlive a revoke until
+   * its deadline: if it still could be relayed, spend its nonce (useNonce) so nobody can.
+   */
+  const cancelUnrelayed = async () => {
+    const pending = await unrelayed.toCancel(patient).catch(() => undefined);
+    if (pending === undefined) return;
+    await tx.send(
+      `Cancelling the signature you gave earlier that MedConsent could not send (it could otherwise still be used ` +
+        `until ${formatDateTime(pending.deadline)})`,
+      { ...consentRegistry, functionName: "useNonce", args: [] },
+    );
+  };
+
+  const revoke = async (consent: ConsentEntry) => {
+    const done = await tx.send(`Revoking ${nameOf(consent.grantee) ?? "the provider"}'s access`, {
       ...consentRegistry,
       functionName: "revokeConsent",
       args: [consent.grantee],
     });
+    if (done) await cancelUnrelayed();
+    return done;
+  };
 
-  const revokeAll = async (cancelSignatures: boolean) => {
+  // Revoke-all also spends the patient's nonce on chain, so every signature not yet relayed is void; this only
+  // forgets what this browser remembered (and would cancel, should one still be usable).
+  const revokeAll = async () => {
     const done = await tx.send("Revoking every consent", {
       ...consentRegistry,
       functionName: "revokeAllConsents",
       args: [],
     });
-    if (done && cancelSignatures) {
-      await tx.send("Cancelling your unused signatures", { ...consentRegistry, functionName: "useNonce", args: [] });
-    }
+    if (done) await cancelUnrelayed();
   };
 
   return (
@@ -147,18 +168,16 @@ function RevokeAllDialog({
 }: {
   liveNames: string[];
   busy: boolean;
-  onConfirm: (cancelSignatures: boolean) => Promise<void>;
+  onConfirm: () => Promise<void>;
 }) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const triggerRef = useRef<HTMLButtonElement>(null);
   const keepRef = useRef<HTMLButtonElement>(null);
-  const [cancelSignatures, setCancelSignatures] = useState(false);
   const titleId = useId();
   const textId = useId();
   const count = liveNames.length;
 
   const open = () => {
-    setCancelSignatures(false);
     dialogRef.current?.showModal();
     keepRef.current?.focus();
   };
@@ -185,12 +204,11 @@ function RevokeAllDialog({
             </strong>
             {count > 0 ? ` (${joinWords(liveNames)})` : ""}. Records they already read cannot be un-read.
           </p>
-          <p>Signatures you gave but were not yet used stay valid until their deadline: also cancel them?</p>
+          <p>
+            It also <strong>removes all your delegates</strong> (you can name them again afterwards) and cancels every
+            signature you gave that has not been used yet.
+          </p>
         </div>
-        <label className="check">
-          <input type="checkbox" checked={cancelSignatures} onChange={(e) => setCancelSignatures(e.target.checked)} />{" "}
-          Also cancel my unused signatures (a second confirmation in your wallet)
-        </label>
         <div className="dialog-actions">
           <button ref={keepRef} type="button" onClick={close}>
             Keep my consents
@@ -201,7 +219,7 @@ function RevokeAllDialog({
             disabled={busy}
             onClick={() => {
               close();
-              void onConfirm(cancelSignatures);
+              void onConfirm();
             }}
           >
             Revoke everything

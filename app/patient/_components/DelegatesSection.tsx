@@ -27,7 +27,8 @@ function Delegates({ patient }: { patient: Address }) {
   const events = usePatientEvents(patient);
   const tx = useTransactor();
   const candidates = latestDelegates(events.data ?? []);
-  // The events say who was added last; the chain confirms they still are.
+  // The events say who was added last since the last revoke-all (which removes every delegate); the chain confirms
+  // they still are.
   const confirmed = useQuery({
     queryKey: ["delegates", patient, candidates],
     queryFn: async () => {
@@ -75,7 +76,8 @@ function Delegates({ patient }: { patient: Address }) {
       <h3>Delegates</h3>
       <p className="muted">
         A delegate (a guardian or a caregiver) may grant and revoke consents for you. A delegate cannot revoke
-        everything, change your delegates or your emergency setting: only you can.
+        everything, change your delegates or your emergency setting: only you can. Revoking everything also removes all
+        your delegates: name them again afterwards if you still want them.
       </p>
       <TransactionStatus state={tx.state} />
       {events.isPending || confirmed.isPending ? <p>Loading your delegates…</p> : null}
