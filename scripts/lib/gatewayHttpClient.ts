@@ -268,12 +268,32 @@ export class GatewayClient {
     return this.streamed("PUT", path, totalBytes, { chunkBytes });
   }
 
-  /** streamedPut for any method and content type (e.g. an endless JSON POST). */
-  streamed(
+  /**
+   * streamedPut for any method and content type (e.g. an endless JSON POST). A server that refuses mid-stream answers
+   * and closes at once; on a loaded machine the client's next write can fail (EPIPE, ECONNRESET) before the answer is
+   * parsed, so such an attempt is made again, up to three times, rather than read as a failure of the server.
+   */
+  async streamed(
     method: string,
     path: string,
     totalBytes: number,
     options: { chunkBytes?: number; contentType?: string } = {},
+  ): Promise<{ response: GatewayResponse; sent: number }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.streamOnce(method, path, totalBytes, options);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (attempt >= 3 || (code !== "EPIPE" && code !== "ECONNRESET")) throw error;
+      }
+    }
+  }
+
+  private streamOnce(
+    method: string,
+    path: string,
+    totalBytes: number,
+    options: { chunkBytes?: number; contentType?: string },
   ): Promise<{ response: GatewayResponse; sent: number }> {
     const chunkBytes = options.chunkBytes ?? 64 * 1024;
     const url = new URL(this.origin);
