@@ -1,7 +1,7 @@
-// The gateway's in-memory rate limiter: fixed one-minute windows per key, O(1) work per request, and a size cap that
+// The gateway's in-memory rate limiter: fixed one-minute windows per key (from the key's first request), O(1) work per request, and a size cap that
 // keeps its memory constant however many keys (spoofed addresses) arrive.
 import { expect } from "chai";
-import { MAX_KEYS_IN_MEMORY, MemoryRateLimiter, windowEndOf } from "../../app/_server/gateway/rateLimit";
+import { MAX_KEYS_IN_MEMORY, MemoryRateLimiter } from "../../app/_server/gateway/rateLimit";
 
 const MINUTE = 60_000;
 /** The start of a minute. */
@@ -17,17 +17,18 @@ describe("MemoryRateLimiter (the gateway's rate limits without a shared database
     expect(limiter.takeNow(["ip:a"], T0 + 59_999)).to.deep.equal({ allowed: false, retryAfter: 1 });
   });
 
-  it("starts every key afresh when the window rolls over", function () {
+  it("starts a key afresh once its window ends, with a window from that request", function () {
     const limiter = new MemoryRateLimiter(3, MINUTE);
     for (let i = 0; i < 5; i++) limiter.takeNow(["ip:a"], T0 + 30_000);
-    for (let i = 0; i < 3; i++) expect(limiter.takeNow(["ip:a"], T0 + MINUTE + i).allowed).to.equal(true);
-    expect(limiter.takeNow(["ip:a"], T0 + MINUTE + 10)).to.deep.equal({ allowed: false, retryAfter: 60 });
+    expect(limiter.takeNow(["ip:a"], T0 + MINUTE + 29_999).allowed, "still in the first window").to.equal(false);
+    for (let i = 0; i < 3; i++) expect(limiter.takeNow(["ip:a"], T0 + MINUTE + 30_000 + i).allowed).to.equal(true);
+    expect(limiter.takeNow(["ip:a"], T0 + MINUTE + 30_010)).to.deep.equal({ allowed: false, retryAfter: 60 });
   });
 
-  it("windows start at whole multiples of the window length, the same in every process", function () {
-    expect(windowEndOf(T0, MINUTE)).to.equal(T0 + MINUTE);
-    expect(windowEndOf(T0 + MINUTE - 1, MINUTE)).to.equal(T0 + MINUTE);
-    expect(windowEndOf(T0 + MINUTE, MINUTE)).to.equal(T0 + 2 * MINUTE);
+  it("never splits a burst at a wall-clock minute: a key's window starts at its first request", function () {
+    const limiter = new MemoryRateLimiter(3, MINUTE);
+    for (let i = 0; i < 3; i++) expect(limiter.takeNow(["ip:a"], T0 + 59_000 + i).allowed).to.equal(true);
+    expect(limiter.takeNow(["ip:a"], T0 + MINUTE + 1_000).allowed, "across the minute, same window").to.equal(false);
   });
 
   it("counts each key on its own; a request is refused when any of its keys is over", function () {
@@ -42,7 +43,7 @@ describe("MemoryRateLimiter (the gateway's rate limits without a shared database
   it("counts refused requests too, so a client that keeps hammering stays refused for the window", function () {
     const limiter = new MemoryRateLimiter(2, MINUTE);
     for (let i = 0; i < 50; i++) limiter.takeNow(["ip:a"], T0);
-    expect(limiter.takeNow(["ip:a"], T0 + 59_000).allowed).to.equal(false);
+    expect(limiter.takeNow(["ip:a"], T0 + 59_999).allowed).to.equal(false);
     expect(limiter.takeNow(["ip:a"], T0 + MINUTE).allowed).to.equal(true);
   });
 

@@ -1,4 +1,5 @@
-// Rate limits as fixed-window counters: in this process's memory (PGlite, one process), or in PostgreSQL when
+// Rate limits as fixed-window counters, each key's window starting at its first request (so a burst is never split by
+// a wall-clock boundary into two allowances): in this process's memory (PGlite, one process), or in PostgreSQL when
 // DATABASE_URL is set, so every gateway process sharing the database counts together. Each check is O(1): one map
 // entry per key in memory (a size cap evicts the oldest), one upsert in PostgreSQL.
 import type { Db } from "./db";
@@ -15,9 +16,6 @@ export interface RateLimiter {
   take(keys: readonly string[], now?: number): Promise<Limit>;
 }
 
-/** The end of the fixed window `now` falls in (windows start at multiples of `windowMs` since 1970). */
-export const windowEndOf = (now: number, windowMs: number) => (Math.floor(now / windowMs) + 1) * windowMs;
-
 const retryAfterOf = (windowEnd: number, now: number) => Math.max(1, Math.ceil((windowEnd - now) / 1000));
 
 /** Enough for every client of a clinic network within one minute; about 100 bytes each. */
@@ -29,8 +27,8 @@ interface Counter {
 }
 
 /**
- * Counters in a Map kept in order of window: a key whose window rolled over is deleted and re-inserted at the end, so
- * the oldest windows are always at the front. Each take drops at most two expired counters from the front and, at
+ * Counters in a Map kept in order of window: a key whose window ended is deleted and re-inserted at the end with a
+ * window from now, so the oldest windows are always at the front. Each take drops at most two expired counters from the front and, at
  * the size cap, the oldest counter (that key starts afresh: only ever in its favour).
  */
 export class MemoryRateLimiter implements RateLimiter {
@@ -53,20 +51,19 @@ export class MemoryRateLimiter implements RateLimiter {
 
   /** The synchronous core of take. */
   takeNow(keys: readonly string[], now = Date.now()): Limit {
-    const windowEnd = windowEndOf(now, this.windowMs);
-    let allowed = true;
+    let refusedUntil = 0;
     for (const key of keys) {
       let counter = this.counters.get(key);
-      if (counter === undefined || counter.windowEnd !== windowEnd) {
+      if (counter === undefined || counter.windowEnd <= now) {
         this.counters.delete(key);
-        counter = { windowEnd, hits: 0 };
+        counter = { windowEnd: now + this.windowMs, hits: 0 };
         this.counters.set(key, counter);
       }
       counter.hits += 1;
-      if (counter.hits > this.limit) allowed = false;
+      if (counter.hits > this.limit) refusedUntil = Math.max(refusedUntil, counter.windowEnd);
     }
     this.evict(now);
-    return allowed ? { allowed } : { allowed, retryAfter: retryAfterOf(windowEnd, now) };
+    return refusedUntil === 0 ? { allowed: true } : { allowed: false, retryAfter: retryAfterOf(refusedUntil, now) };
   }
 
   private evict(now: number) {
@@ -93,21 +90,22 @@ export class PgRateLimiter implements RateLimiter {
   ) {}
 
   async take(keys: readonly string[], now = Date.now()): Promise<Limit> {
-    const windowEnd = windowEndOf(now, this.windowMs);
-    // One statement for all keys: a row whose window ended starts again at 1.
-    const rows = await this.db.query<{ hits: number | string }>(
+    // One statement for all keys: a row whose window ended starts a new one, from now, at 1.
+    const rows = await this.db.query<{ hits: number | string; window_end: number | string }>(
       `INSERT INTO rate_limits (key, window_end, hits)
-         SELECT k, $2, 1 FROM unnest($1::text[]) AS k
+         SELECT k, $2::bigint, 1 FROM unnest($1::text[]) AS k
        ON CONFLICT (key) DO UPDATE SET
-         hits = CASE WHEN rate_limits.window_end = EXCLUDED.window_end THEN rate_limits.hits + 1 ELSE 1 END,
-         window_end = EXCLUDED.window_end
-       RETURNING hits`,
-      [[...new Set(keys)].map((key) => `${this.name}:${key}`), windowEnd],
+         hits = CASE WHEN rate_limits.window_end > $3::bigint THEN rate_limits.hits + 1 ELSE 1 END,
+         window_end = CASE WHEN rate_limits.window_end > $3::bigint THEN rate_limits.window_end ELSE EXCLUDED.window_end END
+       RETURNING hits, window_end`,
+      [[...new Set(keys)].map((key) => `${this.name}:${key}`), now + this.windowMs, now],
     );
     if (Math.random() * CLEANUP_ONE_IN < 1)
       await this.db.query("DELETE FROM rate_limits WHERE window_end <= $1", [now]);
-    const allowed = rows.every((row) => Number(row.hits) <= this.limit);
-    return allowed ? { allowed } : { allowed, retryAfter: retryAfterOf(windowEnd, now) };
+    const refused = rows.filter((row) => Number(row.hits) > this.limit).map((row) => Number(row.window_end));
+    return refused.length === 0
+      ? { allowed: true }
+      : { allowed: false, retryAfter: retryAfterOf(Math.max(...refused), now) };
   }
 }
 
