@@ -81,8 +81,13 @@ async function checkRateLimits(
     const keys = token === undefined ? [`ip:${clientIp}`] : [`ip:${clientIp}`, sessionKey(token)];
     return refusal(await gateway.limiter.take(keys), gateway.limiter, "from one network address or session");
   }
-  if (kind === "session" && token !== undefined && (await findSession(gateway, request)) !== undefined) {
-    return refusal(await gateway.limiter.take([sessionKey(token)]), gateway.limiter, "for one session");
+  if (kind === "session") {
+    // Reading or ending a session is a cheap lookup, polled by every open portal tab: a live session counts only
+    // against itself, anything else against its address's general limit, never against the stricter sign-in one.
+    if (token !== undefined && (await findSession(gateway, request)) !== undefined) {
+      return refusal(await gateway.limiter.take([sessionKey(token)]), gateway.limiter, "for one session");
+    }
+    return refusal(await gateway.limiter.take([`ip:${clientIp}`]), gateway.limiter, "from one network address");
   }
   const perIp = await gateway.authLimiter.take([`auth-ip:${clientIp}`]);
   if (!perIp.allowed || kind !== "auth") return refusal(perIp, gateway.authLimiter, "from one network address");
