@@ -54,6 +54,19 @@ export function entryOfRow(row: DisclosureRow): DisclosureEntry {
   return { seq: BigInt(row.seq), ...unsequencedEntryOf(row) };
 }
 
+/** The parameters $1..$7 of a disclosure insert: patient, record id, reader, purpose, time, request id, block. */
+export function disclosureParams(entry: NewDisclosure): unknown[] {
+  return [
+    entry.patient,
+    entry.recordId.toString(),
+    entry.reader,
+    entry.purpose,
+    entry.servedAt,
+    entry.requestId,
+    entry.decisionBlock.toString(),
+  ];
+}
+
 /**
  * The read path's one statement: if `reader` holds a wrapped key to the record, logs the disclosure and returns its
  * insertion id with the key; otherwise logs nothing and returns undefined.
@@ -71,15 +84,7 @@ export async function logDisclosureWithKey(
        RETURNING id
      )
      SELECT d.id, k.wrapped_key FROM d, k`,
-    [
-      entry.patient,
-      entry.recordId.toString(),
-      entry.reader,
-      entry.purpose,
-      entry.servedAt,
-      entry.requestId,
-      entry.decisionBlock.toString(),
-    ],
+    disclosureParams(entry),
   );
   return rows.length === 0 ? undefined : { id: BigInt(rows[0].id), wrappedKey: rows[0].wrapped_key };
 }

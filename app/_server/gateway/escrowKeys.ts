@@ -2,7 +2,7 @@
 // from wrapped_keys so no listing or read of wrapped keys can ever return one. Only the emergency read uses them, to
 // re-wrap in memory for a provider whose break-glass window is open.
 import type { Address } from "viem";
-import type { NewDisclosure } from "./disclosures";
+import { disclosureParams, type NewDisclosure } from "./disclosures";
 import type { Queryable } from "./db";
 
 export interface EscrowCopy {
@@ -71,15 +71,7 @@ export async function logEscrowDisclosure(db: Queryable, entry: NewDisclosure): 
      SELECT $3, $1, $2::numeric, $4::smallint, $5::bigint, $6::uuid, $7::bigint
       WHERE EXISTS (SELECT 1 FROM escrow_keys WHERE patient = $1 AND record_id = $2::numeric)
      RETURNING id`,
-    [
-      entry.patient,
-      entry.recordId.toString(),
-      entry.reader,
-      entry.purpose,
-      entry.servedAt,
-      entry.requestId,
-      entry.decisionBlock.toString(),
-    ],
+    disclosureParams(entry),
   );
   return rows.length === 0 ? undefined : BigInt(rows[0].id);
 }
