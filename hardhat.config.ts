@@ -1,3 +1,5 @@
+// Resolves the "@/" path alias (tsconfig.json) for the tasks, scripts and tests that Hardhat loads through ts-node.
+import "tsconfig-paths/register";
 import "@nomicfoundation/hardhat-toolbox";
 import path from "node:path";
 import { subtask } from "hardhat/config";
@@ -24,13 +26,14 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
-// The browser suite (test/e2e/) and the gateway suites (test/gateway/) build and serve the portal: they run on their
-// own (`npm run test:e2e`, `npm run test:gateway`), not within a plain `hardhat test`.
+// Suites are the files named *.test.ts (helpers sit beside them). The browser suite (test/e2e/) and the gateway
+// suites (test/gateway/) build and serve the portal: they run on their own (`npm run test:e2e`,
+// `npm run test:gateway`), not within a plain `hardhat test`.
 const SEPARATE_SUITES = ["e2e", "gateway"].map((folder) => `${path.sep}test${path.sep}${folder}${path.sep}`);
 subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, _hre, runSuper) => {
   const files: string[] = await runSuper(args);
   if (args.testFiles.length > 0) return files;
-  return files.filter((file) => !SEPARATE_SUITES.some((folder) => file.includes(folder)));
+  return files.filter((file) => file.endsWith(".test.ts") && !SEPARATE_SUITES.some((folder) => file.includes(folder)));
 });
 
 const config: HardhatUserConfig = {

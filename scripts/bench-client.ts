@@ -1,12 +1,12 @@
 // Client benchmark (`npm run bench:client`): the client library against its own `hardhat node` holding 10,000 consent
 // grants, over HTTP JSON-RPC. Prints listConsents time for a patient with ~100 consents and a provider with ~200, and
 // hasAccess throughput and latency, beside their goals. Deploys with the testnet command (`deploy --network custom`).
-import { APPEND, READ, RESEARCH, ROUTINE_CATEGORIES, TREATMENT } from "../app/_lib/consentCodes";
+import { APPEND, READ, RESEARCH, ROUTINE_CATEGORIES, TREATMENT } from "@/lib/consentCodes";
 import { median, seededRandom, sendTransactions } from "./lib/benchChain";
 import { performance } from "node:perf_hooks";
 import { encodeFunctionData, getAddress, keccak256, toHex, type Address } from "viem";
-import { createConsentClient, type ConsentEntry } from "../app/_lib/consentClient";
-import { abis } from "../app/_contracts/deployedContracts";
+import { createConsentClient, type ConsentEntry } from "@/lib/consentClient";
+import { abis } from "@/lib/contracts/deployedContracts";
 import {
   LOCAL_CHAIN_ID,
   customNetworkEnv,
@@ -17,7 +17,7 @@ import {
   runHardhat,
   startLocalNode,
   type LocalNode,
-} from "./lib/localNode";
+} from "@/harness/localNode";
 
 const DAY = 24 * 3600;
 const PROVIDERS = 120;

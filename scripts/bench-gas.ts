@@ -10,8 +10,8 @@ import {
   measureAnchors,
   measureOperations,
   verdict,
-} from "../test/helpers/gas";
-import { measureVaultOperations } from "../test/helpers/vaultGas";
+} from "@/harness/contracts/gas";
+import { measureVaultOperations } from "@/harness/contracts/vaultGas";
 
 async function main() {
   if (hre.network.name !== "hardhat")

@@ -10,15 +10,15 @@
 // backend as in the gateway suites (default: PGlite + blob folder). --part browser|server (BENCH_PART) runs only the
 // 10 MB encrypt/decrypt in Chromium (its own portal stack, built into .next-bench) or only the reads; default both.
 import { cpus, loadavg } from "node:os";
-import { READ, TREATMENT } from "../app/_lib/consentCodes";
-import { decryptRecord, encryptRecord } from "../app/_lib/vault";
-import { GatewayClient } from "./lib/gatewayHttpClient";
-import { startGatewayStack, type GatewayStack } from "../test/gateway/gatewayStack";
-import { newKeyPair, putWrappedKey, recordPath, storeRecord, type StoredRecord } from "../test/gateway/storedRecords";
+import { READ, TREATMENT } from "@/lib/consentCodes";
+import { decryptRecord, encryptRecord } from "@/lib/vault";
+import { GatewayClient } from "@/harness/gatewayHttpClient";
+import { startGatewayStack, type GatewayStack } from "@/harness/gatewayStack";
+import { newKeyPair, putWrappedKey, recordPath, storeRecord, type StoredRecord } from "@/harness/storedRecords";
 import { seededRandom, median } from "./lib/benchChain";
-import { hardhatAccount } from "./lib/localNode";
+import { hardhatAccount } from "@/harness/localNode";
 import { measureBrowserVault, type VaultRun } from "./lib/browserVaultTimings";
-import { printTable } from "./lib/table";
+import { printTable } from "@/harness/table";
 
 const DIST_DIR = ".next-bench-gateway";
 const RECORDS = 50;

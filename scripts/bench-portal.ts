@@ -2,7 +2,7 @@
 // measures in headless Chromium, against the production build, the time until the patient dashboard shows them all,
 // and the JavaScript transferred (gzip) for the patient page. Runs its own stack (hardhat node, deploy, seed,
 // `next build` into .next-bench, `next start`), so it never touches `npm run dev` or the browser suite's build.
-import { APPEND, READ, RESEARCH, ROUTINE_CATEGORIES, TREATMENT } from "../app/_lib/consentCodes";
+import { APPEND, READ, RESEARCH, ROUTINE_CATEGORIES, TREATMENT } from "@/lib/consentCodes";
 import { median, seededRandom, sendTransactions } from "./lib/benchChain";
 import { cpus, loadavg } from "node:os";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -13,13 +13,13 @@ import {
   assertChromium,
   startPortalStack,
   type PortalStack,
-} from "../test/e2e/portalServer";
-import { installTestWallet } from "../test/e2e/testWallet";
-import { runWithCleanup } from "./lib/cleanup";
-import { contentHash, contentUri } from "./lib/contentUri";
-import { hardhatAccount, rpc } from "./lib/localNode";
-import { guardTsconfig } from "./lib/nextServer";
-import { printTable } from "./lib/table";
+} from "@/harness/portalServer";
+import { installTestWallet } from "@/harness/testWallet";
+import { runWithCleanup } from "@/harness/cleanup";
+import { contentHash, contentUri } from "@/harness/contentUri";
+import { hardhatAccount, rpc } from "@/harness/localNode";
+import { guardTsconfig } from "@/harness/nextServer";
+import { printTable } from "@/harness/table";
 
 const DAY = 24 * 3600;
 const CONSENTS = 500;
@@ -44,7 +44,7 @@ const benchAddress = (label: string): Address =>
 /** 500 registered providers; the patient grants each a consent and adds 500 records. */
 async function buildChain(url: string) {
   // Imported now: deploying to the stack's node has just (re)written the bindings.
-  const { default: deployedContracts, abis } = await import("../app/_contracts/deployedContracts");
+  const { default: deployedContracts, abis } = await import("@/lib/contracts/deployedContracts");
   const { ProviderRegistry, ConsentRegistry, RecordRegistry } = deployedContracts[31337];
   for (const { address } of [ProviderRegistry, ConsentRegistry, RecordRegistry]) {
     if ((await rpc<Hex>(url, "eth_getCode", [address, "latest"])) === "0x") {

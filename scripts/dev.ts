@@ -4,8 +4,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
-import { LOCAL_CHAIN_ID, PROJECT_ROOT, rpc, runHardhat, startLocalNode, type LocalNode } from "./lib/localNode";
-import { NEXT_BIN } from "./lib/nextServer";
+import { LOCAL_CHAIN_ID, PROJECT_ROOT, rpc, runHardhat, startLocalNode, type LocalNode } from "@/harness/localNode";
+import { NEXT_BIN } from "@/harness/nextServer";
 
 const CHAIN_PORT = 8545;
 const CHAIN_URL = `http://127.0.0.1:${CHAIN_PORT}`;

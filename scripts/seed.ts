@@ -3,19 +3,13 @@
 import path from "node:path";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { deploymentOf } from "../app/_lib/consentClient";
-import { DEMO_PEOPLE } from "../app/_lib/demoAccounts";
-import { parseCategories, READ, APPEND, RESEARCH, TREATMENT } from "../app/_lib/consentCodes";
-import type {
-  ConsentRegistry,
-  DisclosureLog,
-  KeyDirectory,
-  ProviderRegistry,
-  RecordRegistry,
-} from "../typechain-types";
-import { ALICE_ALLERGIES, ALICE_LIPID_PANEL, ALICE_MEDICATIONS } from "./lib/demoRecords";
+import { deploymentOf } from "@/lib/consentClient";
+import { DEMO_PEOPLE } from "@/lib/demoAccounts";
+import { parseCategories, READ, APPEND, RESEARCH, TREATMENT } from "@/lib/consentCodes";
+import type { ConsentRegistry, DisclosureLog, KeyDirectory, ProviderRegistry, RecordRegistry } from "@/typechain-types";
+import { ALICE_ALLERGIES, ALICE_LIPID_PANEL, ALICE_MEDICATIONS } from "@/harness/demoRecords";
 import { demoVault } from "./lib/demoVault";
-import { printTable } from "./lib/table";
+import { printTable } from "@/harness/table";
 
 const LOCAL_CHAIN_ID = 31337;
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";

@@ -1,4 +1,4 @@
-import { CATEGORIES } from "../_lib/consentCodes";
+import { CATEGORIES } from "@/lib/consentCodes";
 
 /** The categories as `<option>`s for a `<select>`, with the sensitive ones in their own group. Values are bit indexes. */
 export function CategoryOptions() {

@@ -1,9 +1,11 @@
 "use client";
 // The connect menu: browser wallets discovered through EIP-6963, and on the local chain the demo accounts.
-import { useEffect, useState } from "react";
+import { useState, useSyncExternalStore } from "react";
 import { useConnect, useConnection, useConnectors, useDisconnect, type Connector } from "wagmi";
-import { DEMO_CONNECTOR_TYPE } from "../_lib/demoConnector";
-import { shortAddress } from "../_lib/format";
+import { DEMO_CONNECTOR_TYPE } from "@/app/_lib/demoConnector";
+import { shortAddress } from "@/app/_lib/format";
+
+const noSubscription = () => () => {};
 
 export function ConnectMenu() {
   const { address, connector, status } = useConnection();
@@ -12,8 +14,11 @@ export function ConnectMenu() {
   const disconnect = useDisconnect();
   const [open, setOpen] = useState(false);
   // Marks the button once React has hydrated it, so automated tests (and nothing else) know a click will register.
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
+  const hydrated = useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
 
   const wallets = connectors.filter((c) => c.type !== DEMO_CONNECTOR_TYPE);
   const demos = connectors.filter((c) => c.type === DEMO_CONNECTOR_TYPE);

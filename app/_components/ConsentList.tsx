@@ -3,9 +3,9 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import type { Address } from "viem";
-import { useConsentClient } from "../_hooks/useConsentClient";
-import { summarizeConsent, type ConsentEntry, type ConsentState } from "../_lib/consentClient";
-import { shortAddress } from "../_lib/format";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { summarizeConsent, type ConsentEntry, type ConsentState } from "@/lib/consentClient";
+import { shortAddress } from "@/app/_lib/format";
 
 const GROUPS: { state: ConsentState; title: string }[] = [
   { state: "active", title: "Active" },

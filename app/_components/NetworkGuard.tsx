@@ -1,7 +1,7 @@
 "use client";
 // A wallet on the wrong network gets a prompt to switch, not a broken page.
 import { useConnection, useSwitchChain } from "wagmi";
-import { appConfig } from "../_lib/appConfig";
+import { appConfig } from "@/app/_lib/appConfig";
 
 export function NetworkGuard() {
   const { status, chainId } = useConnection();

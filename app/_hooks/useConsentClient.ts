@@ -1,7 +1,7 @@
 "use client";
 import { useMemo } from "react";
-import { appConfig } from "../_lib/appConfig";
-import { createConsentClient } from "../_lib/consentClient";
+import { appConfig } from "@/app/_lib/appConfig";
+import { createConsentClient } from "@/lib/consentClient";
 
 /** The shared client library, pointed at the portal's chain through its RPC URL. */
 export function useConsentClient() {

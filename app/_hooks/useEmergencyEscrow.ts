@@ -4,9 +4,9 @@
 // glass can read it; when it is turned off, the gateway is told to delete every such copy.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Address, Hex } from "viem";
-import { gateway } from "../_lib/gatewayClient";
-import { unwrapRecordKey, wrapRecordKey } from "../_lib/vault";
-import { checkedEscrowKey, isEscrowCategory } from "../_lib/vault/escrow";
+import { gateway } from "@/app/_lib/gatewayClient";
+import { unwrapRecordKey, wrapRecordKey } from "@/lib/vault";
+import { checkedEscrowKey, isEscrowCategory } from "@/lib/vault/escrow";
 import { useConsentClient } from "./useConsentClient";
 import { useEncryptionKey } from "./useEncryptionKey";
 import { useGatewaySession } from "./useGatewaySession";

@@ -7,9 +7,9 @@ import { useMutation } from "@tanstack/react-query";
 import { useSyncExternalStore } from "react";
 import { zeroHash, type Address, type Hex } from "viem";
 import { useSignTypedData } from "wagmi";
-import { abis } from "../_contracts/deployedContracts";
-import { appConfig } from "../_lib/appConfig";
-import { deriveEncryptionKeyPair, encryptionKeyTypedData, type EncryptionKeyPair } from "../_lib/vault";
+import { abis } from "@/lib/contracts/deployedContracts";
+import { appConfig } from "@/app/_lib/appConfig";
+import { deriveEncryptionKeyPair, encryptionKeyTypedData, type EncryptionKeyPair } from "@/lib/vault";
 import { useConsentClient } from "./useConsentClient";
 import { useTransactor } from "./useTransactor";
 

@@ -4,8 +4,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createSiweMessage } from "viem/siwe";
 import { useConnection, useSignMessage } from "wagmi";
-import { appConfig } from "../_lib/appConfig";
-import { gateway, type GatewaySession } from "../_lib/gatewayClient";
+import { appConfig } from "@/app/_lib/appConfig";
+import { gateway, type GatewaySession } from "@/app/_lib/gatewayClient";
 
 const SESSION_HOURS = 8;
 export const SIWE_STATEMENT = "Sign in to the MedConsent gateway.";

@@ -2,8 +2,8 @@
 // The provider registry in React: every registered provider (for pickers and the registrar's list), and one provider.
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
-import { appConfig } from "../_lib/appConfig";
-import { getProviderInfo, listProviders } from "../_lib/providers";
+import { appConfig } from "@/app/_lib/appConfig";
+import { getProviderInfo, listProviders } from "@/lib/providers";
 import { useConsentClient } from "./useConsentClient";
 
 /** Every provider ever registered, with its current status, sorted by name. */

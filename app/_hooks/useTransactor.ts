@@ -5,7 +5,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { Abi, Hash } from "viem";
 import { useConnection, usePublicClient, useWalletClient } from "wagmi";
-import { describeFailure, type Failure } from "../_lib/txErrors";
+import { describeFailure, type Failure } from "@/app/_lib/txErrors";
 
 export type TransactionState =
   | { phase: "idle" }

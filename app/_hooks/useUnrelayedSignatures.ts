@@ -11,7 +11,7 @@ import {
   serializeUnrelayedSignatures,
   UNRELAYED_SIGNATURES_KEY,
   type UnrelayedSignature,
-} from "../_lib/unrelayedSignatures";
+} from "@/app/_lib/unrelayedSignatures";
 
 function read(): UnrelayedSignature[] {
   return parseUnrelayedSignatures(globalThis.localStorage?.getItem(UNRELAYED_SIGNATURES_KEY) ?? null);

@@ -3,10 +3,10 @@
 // the gateway nor this page alone: the leaf is recomputed here, the proof walked here, and the chain asked too.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Address } from "viem";
-import { abis } from "../_contracts/deployedContracts";
-import { appConfig } from "../_lib/appConfig";
-import { gateway, type Disclosure } from "../_lib/gatewayClient";
-import { disclosureLeaf, verifyMerkleProof } from "../_lib/vault";
+import { abis } from "@/lib/contracts/deployedContracts";
+import { appConfig } from "@/app/_lib/appConfig";
+import { gateway, type Disclosure } from "@/app/_lib/gatewayClient";
+import { disclosureLeaf, verifyMerkleProof } from "@/lib/vault";
 import { useConsentClient } from "./useConsentClient";
 import { useGatewaySession } from "./useGatewaySession";
 

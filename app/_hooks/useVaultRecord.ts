@@ -3,10 +3,10 @@
 // encryption key, decrypts, and checks the ciphertext's SHA-256 against the RecordRegistry before showing anything.
 import { useMutation } from "@tanstack/react-query";
 import type { Address, Hex } from "viem";
-import { abis } from "../_contracts/deployedContracts";
-import { appConfig } from "../_lib/appConfig";
-import { gateway, GatewayError } from "../_lib/gatewayClient";
-import { decryptRecord, sha256Hex, unwrapRecordKey, VaultError, type RecordFile } from "../_lib/vault";
+import { abis } from "@/lib/contracts/deployedContracts";
+import { appConfig } from "@/app/_lib/appConfig";
+import { gateway, GatewayError } from "@/app/_lib/gatewayClient";
+import { decryptRecord, sha256Hex, unwrapRecordKey, VaultError, type RecordFile } from "@/lib/vault";
 import { useConsentClient } from "./useConsentClient";
 import { useEncryptionKey } from "./useEncryptionKey";
 import { useGatewaySession } from "./useGatewaySession";

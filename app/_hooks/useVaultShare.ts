@@ -3,12 +3,12 @@
 // Used after an upload (for the patient's current readers of that category) and after a grant (for the new grantee).
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { zeroHash, type Address, type Hex } from "viem";
-import { abis } from "../_contracts/deployedContracts";
-import { appConfig } from "../_lib/appConfig";
-import type { ConsentEntry } from "../_lib/consentClient";
-import { READ } from "../_lib/consentCodes";
-import { gateway } from "../_lib/gatewayClient";
-import { publicKeyFromHex, unwrapRecordKey, wrapRecordKey } from "../_lib/vault";
+import { abis } from "@/lib/contracts/deployedContracts";
+import { appConfig } from "@/app/_lib/appConfig";
+import type { ConsentEntry } from "@/lib/consentClient";
+import { READ } from "@/lib/consentCodes";
+import { gateway } from "@/app/_lib/gatewayClient";
+import { publicKeyFromHex, unwrapRecordKey, wrapRecordKey } from "@/lib/vault";
 import { useConsentClient } from "./useConsentClient";
 import { useEncryptionKey } from "./useEncryptionKey";
 import { useGatewaySession } from "./useGatewaySession";

@@ -1,7 +1,7 @@
 // The portal's configuration: one typed object, validated when the app starts. Public values only (NEXT_PUBLIC_*).
 import { defineChain, type Chain } from "viem";
 import { baseSepolia, hardhat, sepolia } from "viem/chains";
-import { deploymentOf, type MedConsentAddresses } from "./consentClient";
+import { deploymentOf, type MedConsentAddresses } from "@/lib/consentClient";
 
 export const LOCAL_CHAIN_ID = 31337;
 
@@ -41,7 +41,7 @@ function readConfig(): AppConfig {
   const deployment = deploymentOf(chainId);
   if (deployment === undefined) {
     throw new ConfigError(
-      `no MedConsent deployment for chain ${chainId} in app/_contracts/deployedContracts.ts. ` +
+      `no MedConsent deployment for chain ${chainId} in lib/contracts/deployedContracts.ts. ` +
         `Deploy first: npm run deploy -- --network ${isLocalChain ? "localhost" : "<network>"}`,
     );
   }

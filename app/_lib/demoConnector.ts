@@ -2,7 +2,7 @@
 // well-known test keys unlocked, so it signs transactions and typed data itself; nothing needs installing.
 import { createConnector } from "wagmi";
 import { fromHex, getAddress, numberToHex, type EIP1193RequestFn } from "viem";
-import type { DemoPerson } from "./demoAccounts";
+import type { DemoPerson } from "@/lib/demoAccounts";
 
 export const DEMO_CONNECTOR_TYPE = "demo";
 const STORAGE_KEY = "medconsent.demoAccount";

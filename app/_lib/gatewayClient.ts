@@ -2,9 +2,10 @@
 // GatewayError that carries the gateway's own plain-words message. No React; the URL builders and the error parsing
 // are pure, so they are unit-tested without a server.
 import { isAddress, type Address, type Hex } from "viem";
+import type { RelayBody } from "@/lib/consentSignatures";
 import { describeFailure } from "./txErrors";
-import { fromBase64Url, toBase64Url } from "./vault/encoding";
-import { VaultError } from "./vault/errors";
+import { fromBase64Url, toBase64Url } from "@/lib/vault/encoding";
+import { VaultError } from "@/lib/vault/errors";
 
 /** A refusal or failure of the gateway: HTTP status, machine code, plain-words message, and the chain's reason. */
 export class GatewayError extends Error {
@@ -136,12 +137,6 @@ export const gatewayPaths = {
     `/api/emergency/escrow/${checkAddress(patient, "patient")}/${checkRecordId(recordId)}`,
   relay: () => "/api/relay",
 };
-
-/** The body of POST /api/relay: a relayable function of the ConsentRegistry and its named arguments as strings. */
-export interface RelayBody {
-  function: "grantConsentBySig" | "revokeConsentBySig";
-  args: Record<string, string>;
-}
 
 export interface GatewaySession {
   address: Address;

@@ -1,6 +1,7 @@
 // The grant-and-change form as pure logic: form state → contract arguments, validation in plain words, expiry presets,
-// the review sentence and the EIP-712 message of a gas-free grant. No React, no chain: `now` is always passed in.
-import { getAddress, isAddress, type Address, type Hex } from "viem";
+// and the review sentence (the signed message of a gas-free grant is in lib/consentSignatures.ts). No React, no chain: `now` is always passed in.
+import { getAddress, isAddress, type Address } from "viem";
+import type { GrantArgs } from "@/lib/consentSignatures";
 import {
   ACTIONS,
   CATEGORIES,
@@ -12,26 +13,12 @@ import {
   READ,
   ROUTINE_CATEGORIES,
   SENSITIVE_CATEGORIES,
-} from "./consentCodes";
+} from "@/lib/consentCodes";
 import { formatDate } from "./format";
 
 const DAY = 24 * 3600;
 /** The contract refuses an expiry further ahead than this (ConsentRegistry.MAX_CONSENT_DURATION). */
 export const MAX_CONSENT_DURATION = 10 * 365 * DAY;
-/** The registry refuses a signed call whose deadline is further ahead of its block (MAX_SIGNATURE_LIFETIME). */
-export const MAX_SIGNATURE_LIFETIME = 3600;
-/** How long a gas-free signature stays valid (its `deadline`): well within MAX_SIGNATURE_LIFETIME. */
-export const SIGNATURE_LIFETIME = 30 * 60;
-
-/**
- * The deadline of a signature made now. `chainNow` is the chain's latest block time, never this computer's clock: a
- * local chain that was moved forward, or a clock that runs ahead, would otherwise sign a deadline the registry refuses
- * (more than an hour ahead) or one already past.
- */
-export function signatureDeadline(chainNow: number): bigint {
-  return BigInt(chainNow + SIGNATURE_LIFETIME);
-}
-
 export const EXPIRY_PRESETS = [
   { key: "1w", label: "1 week", seconds: 7 * DAY },
   { key: "1m", label: "1 month", seconds: 30 * DAY },
@@ -51,13 +38,7 @@ export interface GrantFormState {
   expiry: ExpiryChoice;
 }
 
-export interface GrantArgs {
-  grantee: Address;
-  categories: bigint;
-  actions: number;
-  purposes: number;
-  expiresAt: number;
-}
+export type { GrantArgs };
 
 export type GrantField = "grantee" | "categories" | "actions" | "purposes" | "expiry";
 export type GrantErrors = Partial<Record<GrantField, string>>;
@@ -209,76 +190,4 @@ export function reviewSentence(providerName: string, args: Omit<GrantArgs, "gran
     `${providerName} will be able to ${describeActions(args.actions)} ${describeYourData(args.categories, owner)} ` +
     `for ${describePurposes(args.purposes)} until ${formatDate(args.expiresAt)}`
   );
-}
-
-/** The EIP-712 domain of the ConsentRegistry (ARCHITECTURE.md). */
-export function consentDomain(chainId: number, verifyingContract: Address) {
-  return { name: "MedConsent", version: "1", chainId, verifyingContract } as const;
-}
-
-export const GRANT_CONSENT_TYPES = {
-  GrantConsent: [
-    { name: "patient", type: "address" },
-    { name: "grantee", type: "address" },
-    { name: "categories", type: "uint64" },
-    { name: "actions", type: "uint8" },
-    { name: "purposes", type: "uint8" },
-    { name: "expiresAt", type: "uint40" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
-
-export const REVOKE_CONSENT_TYPES = {
-  RevokeConsent: [
-    { name: "patient", type: "address" },
-    { name: "grantee", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
-
-/** The typed data a patient signs for a gas-free grant (for wagmi's signTypedData / viem's signTypedData). */
-export function grantTypedData(params: {
-  chainId: number;
-  consentRegistry: Address;
-  patient: Address;
-  args: GrantArgs;
-  nonce: bigint;
-  deadline: bigint;
-}) {
-  const { args } = params;
-  return {
-    domain: consentDomain(params.chainId, params.consentRegistry),
-    types: GRANT_CONSENT_TYPES,
-    primaryType: "GrantConsent",
-    message: {
-      patient: params.patient,
-      grantee: args.grantee,
-      categories: args.categories,
-      actions: args.actions,
-      purposes: args.purposes,
-      expiresAt: args.expiresAt,
-      nonce: params.nonce,
-      deadline: params.deadline,
-    },
-  } as const;
-}
-
-/** The body of `POST /api/relay` for a signed grant: named arguments, all as strings. */
-export function grantRelayBody(params: { patient: Address; args: GrantArgs; deadline: bigint; signature: Hex }) {
-  const { args } = params;
-  return {
-    function: "grantConsentBySig",
-    args: {
-      patient: params.patient,
-      grantee: args.grantee,
-      categories: args.categories.toString(),
-      actions: String(args.actions),
-      purposes: String(args.purposes),
-      expiresAt: String(args.expiresAt),
-      deadline: params.deadline.toString(),
-      signature: params.signature,
-    },
-  } as const;
 }

@@ -1,8 +1,8 @@
 // Turns what a wallet or the chain threw into what a person should read: a calm notice when they said no, the
 // contract's custom error in plain words, or a short generic message.
 import { BaseError, ContractFunctionRevertedError, UserRejectedRequestError, decodeErrorResult, type Abi } from "viem";
-import { abis } from "../_contracts/deployedContracts";
-import { explainError } from "./accessErrors";
+import { abis } from "@/lib/contracts/deployedContracts";
+import { explainError } from "@/lib/accessErrors";
 
 export type Failure =
   | { kind: "rejected"; message: string }

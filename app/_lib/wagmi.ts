@@ -2,7 +2,7 @@
 import { cookieStorage, createConfig, createStorage, http, injected } from "wagmi";
 import { walletConnect } from "wagmi/connectors";
 import { appConfig } from "./appConfig";
-import { DEMO_PEOPLE } from "./demoAccounts";
+import { DEMO_PEOPLE } from "@/lib/demoAccounts";
 import { demoAccount } from "./demoConnector";
 
 export function getConfig() {

@@ -1,16 +1,17 @@
 "use client";
 // Add a record pointer for a patient: the content hash of the encrypted file (typed, or computed here from the file)
 // and its URI. Checked against the patient's consent first, so a refusal is explained before the wallet opens.
-import { CategoryOptions } from "../_components/CategoryOptions";
+import { CategoryOptions } from "@/app/_components/CategoryOptions";
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { stringToBytes, type Address, type Hex } from "viem";
-import { TransactionStatus } from "../_components/TransactionStatus";
-import { useConsentClient } from "../_hooks/useConsentClient";
-import { useTransactor } from "../_hooks/useTransactor";
-import { APPEND, CATEGORIES } from "../_lib/consentCodes";
-import { cidOfHash, isContentHash, sha256OfFile } from "../_lib/contentHash";
-import { checkAddress } from "../_lib/providers";
+import { TransactionStatus } from "@/app/_components/TransactionStatus";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useTransactor } from "@/app/_hooks/useTransactor";
+import { APPEND, CATEGORIES } from "@/lib/consentCodes";
+import { isContentHash, sha256OfFile } from "@/lib/contentHash";
+import { cidOfHash } from "@/lib/vault/cid";
+import { checkAddress } from "@/lib/providers";
 import { AddressField, FieldError, SelectField, TextField, focusFirstError } from "./fields";
 
 const MAX_URI_BYTES = 256;

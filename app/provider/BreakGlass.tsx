@@ -4,13 +4,13 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { Address } from "viem";
-import { TransactionStatus } from "../_components/TransactionStatus";
-import { useConsentClient } from "../_hooks/useConsentClient";
-import { useTransactor } from "../_hooks/useTransactor";
-import { appConfig } from "../_lib/appConfig";
-import { EMERGENCY_REASONS, emergencyReasonHash, listEmergencyAccesses } from "../_lib/emergency";
-import { shortAddress } from "../_lib/format";
-import { checkAddress } from "../_lib/providers";
+import { TransactionStatus } from "@/app/_components/TransactionStatus";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useTransactor } from "@/app/_hooks/useTransactor";
+import { appConfig } from "@/app/_lib/appConfig";
+import { EMERGENCY_REASONS, emergencyReasonHash, listEmergencyAccesses } from "@/lib/emergency";
+import { shortAddress } from "@/app/_lib/format";
+import { checkAddress } from "@/lib/providers";
 import { EmergencyRecords } from "./EmergencyRecords";
 import { AddressField, SelectField, focusFirstError, formatDateTime } from "./fields";
 

@@ -3,11 +3,11 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { Address } from "viem";
-import { useConsentClient } from "../_hooks/useConsentClient";
-import type { AccessQuery } from "../_lib/consentClient";
-import { ACTIONS, PURPOSES, READ, describeCategories, describePurposes } from "../_lib/consentCodes";
-import { shortAddress } from "../_lib/format";
-import { checkAddress } from "../_lib/providers";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import type { AccessQuery } from "@/lib/consentClient";
+import { ACTIONS, PURPOSES, READ, describeCategories, describePurposes } from "@/lib/consentCodes";
+import { shortAddress } from "@/app/_lib/format";
+import { checkAddress } from "@/lib/providers";
 import { AddressField, CategoryPicker, focusFirstError } from "./fields";
 
 export function CheckAccess({ me, patients }: { me: Address; patients: readonly Address[] }) {

@@ -4,12 +4,12 @@
 // file against the chain like any other read. Sensitive records are not listed: break-glass never opens them.
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
-import { GatewaySignIn } from "../_components/vault/GatewaySignIn";
-import { RecordOpener } from "../_components/vault/RecordOpener";
-import { useConsentClient } from "../_hooks/useConsentClient";
-import { formatDate } from "../_lib/format";
-import { categoryLabel } from "../_lib/timeline";
-import { isEscrowCategory } from "../_lib/vault/escrow";
+import { GatewaySignIn } from "@/app/_components/vault/GatewaySignIn";
+import { RecordOpener } from "@/app/_components/vault/RecordOpener";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { formatDate } from "@/app/_lib/format";
+import { categoryLabel } from "@/lib/timeline";
+import { isEscrowCategory } from "@/lib/vault/escrow";
 
 export function EmergencyRecords({ me, patient }: { me: Address; patient: Address }) {
   const client = useConsentClient();

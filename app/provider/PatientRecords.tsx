@@ -4,12 +4,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import type { Address } from "viem";
-import { GatewaySignIn } from "../_components/vault/GatewaySignIn";
-import { RecordOpener } from "../_components/vault/RecordOpener";
-import { useConsentClient } from "../_hooks/useConsentClient";
-import { formatDate } from "../_lib/format";
-import { checkAddress } from "../_lib/providers";
-import { categoryLabel } from "../_lib/timeline";
+import { GatewaySignIn } from "@/app/_components/vault/GatewaySignIn";
+import { RecordOpener } from "@/app/_components/vault/RecordOpener";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { formatDate } from "@/app/_lib/format";
+import { checkAddress } from "@/lib/providers";
+import { categoryLabel } from "@/lib/timeline";
 import { AddressField } from "./fields";
 
 export function PatientRecords({ me, patients }: { me: Address; patients: readonly Address[] }) {

@@ -2,7 +2,7 @@
 // Labelled form controls shared by the provider and registrar views: the hint and the error are tied to the control
 // (aria-describedby), an invalid control says so (aria-invalid), and the categories are grouped routine / sensitive.
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
-import { CATEGORIES, ROUTINE_CATEGORIES } from "../_lib/consentCodes";
+import { CATEGORIES, ROUTINE_CATEGORIES } from "@/lib/consentCodes";
 
 export function describedBy(id: string, hint: ReactNode, error: string | undefined, extra?: string) {
   return (

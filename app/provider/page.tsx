@@ -4,11 +4,11 @@
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 import { useConnection } from "wagmi";
-import { ConsentList } from "../_components/ConsentList";
-import { EncryptionKeyStatus } from "../_components/vault/EncryptionKeyStatus";
-import { useConsentClient } from "../_hooks/useConsentClient";
-import { useProviderInfo } from "../_hooks/useProviders";
-import { formatDate, shortAddress } from "../_lib/format";
+import { ConsentList } from "@/app/_components/ConsentList";
+import { EncryptionKeyStatus } from "@/app/_components/vault/EncryptionKeyStatus";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useProviderInfo } from "@/app/_hooks/useProviders";
+import { formatDate, shortAddress } from "@/app/_lib/format";
 import { AddRecord } from "./AddRecord";
 import { BreakGlass } from "./BreakGlass";
 import { CheckAccess } from "./CheckAccess";

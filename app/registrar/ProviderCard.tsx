@@ -1,11 +1,11 @@
 "use client";
 // One provider in the registrar's list, with its own transaction state so the result shows where the click was.
 import { useEffect, useRef, useState } from "react";
-import { TransactionStatus } from "../_components/TransactionStatus";
-import { useConsentClient } from "../_hooks/useConsentClient";
-import { useTransactor } from "../_hooks/useTransactor";
-import { formatDate } from "../_lib/format";
-import type { ProviderInfo } from "../_lib/providers";
+import { TransactionStatus } from "@/app/_components/TransactionStatus";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useTransactor } from "@/app/_hooks/useTransactor";
+import { formatDate } from "@/app/_lib/format";
+import type { ProviderInfo } from "@/lib/providers";
 
 export function ProviderCard({ provider, canManage }: { provider: ProviderInfo; canManage: boolean }) {
   const client = useConsentClient();

@@ -2,11 +2,11 @@
 // Register a provider: every field checked here first (address, kind, a name of 1 to 64 UTF-8 bytes, a non-zero
 // credential hash), so the registry's refusals are rare and explained before the wallet opens.
 import { useState, type FormEvent } from "react";
-import { TransactionStatus } from "../_components/TransactionStatus";
-import { useConsentClient } from "../_hooks/useConsentClient";
-import { useProviderInfo } from "../_hooks/useProviders";
-import { useTransactor } from "../_hooks/useTransactor";
-import { PROVIDER_KINDS } from "../_lib/consentCodes";
+import { TransactionStatus } from "@/app/_components/TransactionStatus";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useProviderInfo } from "@/app/_hooks/useProviders";
+import { useTransactor } from "@/app/_hooks/useTransactor";
+import { PROVIDER_KINDS } from "@/lib/consentCodes";
 import {
   MAX_PROVIDER_NAME_BYTES,
   checkAddress,
@@ -15,8 +15,8 @@ import {
   checkProviderName,
   utf8ByteLength,
   type ProviderInfo,
-} from "../_lib/providers";
-import { AddressField, SelectField, TextField, focusFirstError } from "../provider/fields";
+} from "@/lib/providers";
+import { AddressField, SelectField, TextField, focusFirstError } from "@/app/provider/fields";
 
 const KIND_HINTS: Record<(typeof PROVIDER_KINDS)[number], string> = {
   clinician: "an individual doctor, nurse or therapist",

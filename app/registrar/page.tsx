@@ -4,9 +4,9 @@
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 import { useConnection } from "wagmi";
-import { useConsentClient } from "../_hooks/useConsentClient";
-import { useProviders } from "../_hooks/useProviders";
-import { isRegistrar } from "../_lib/providers";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useProviders } from "@/app/_hooks/useProviders";
+import { isRegistrar } from "@/lib/providers";
 import { ProviderCard } from "./ProviderCard";
 import { RegisterProvider } from "./RegisterProvider";
 

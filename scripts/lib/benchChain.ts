@@ -1,7 +1,7 @@
 // Shared by the benchmarks that fill a local node: a seeded random generator, batched sending, and the median.
 import type { Address, Hex } from "viem";
 import { toHex } from "viem";
-import { rpcBatch } from "./localNode";
+import { rpcBatch } from "@/harness/localNode";
 
 const RPC_BATCH = 500;
 

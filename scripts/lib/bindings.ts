@@ -1,4 +1,4 @@
-// Writes app/_contracts/deployedContracts.ts from every Ignition deployment on disk: for each chain id, each
+// Writes lib/contracts/deployedContracts.ts from every Ignition deployment on disk: for each chain id, each
 // contract's address, `as const` ABI and deployment block. The app, the scripts and providers' code import that file.
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
@@ -13,7 +13,7 @@ export const CONTRACT_NAMES = [
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 export const MODULE_ID = "MedConsent";
-export const BINDINGS_FILE = path.join("app", "_contracts", "deployedContracts.ts");
+export const BINDINGS_FILE = path.join("lib", "contracts", "deployedContracts.ts");
 
 export interface DeployedContract {
   address: string;

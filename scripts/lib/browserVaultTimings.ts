@@ -11,10 +11,10 @@ import {
   assertChromium,
   startPortalStack,
   type PortalStack,
-} from "../../test/e2e/portalServer";
-import { installTestWallet } from "../../test/e2e/testWallet";
-import { runWithCleanup } from "./cleanup";
-import { hardhatAccount, rpc } from "./localNode";
+} from "@/harness/portalServer";
+import { installTestWallet } from "@/harness/testWallet";
+import { runWithCleanup } from "@/harness/cleanup";
+import { hardhatAccount, rpc } from "@/harness/localNode";
 
 /** Hardhat #10, as in the browser suite's vault scenario: no part of the demo scene, so its record list is empty. */
 const PATIENT_INDEX = 10;

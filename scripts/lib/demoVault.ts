@@ -16,12 +16,12 @@ import {
   toBase64Url,
   wrapRecordKey,
   type EncryptionKeyPair,
-} from "../../app/_lib/vault";
-import { checkedEscrowKey, isEscrowCategory } from "../../app/_lib/vault/escrow";
-import { CATEGORIES } from "../../app/_lib/consentCodes";
-import type { KeyDirectory, RecordRegistry } from "../../typechain-types";
-import { fileBytesOf, type DemoRecordFile } from "./demoRecords";
-import { GatewayClient } from "./gatewayHttpClient";
+} from "@/lib/vault";
+import { checkedEscrowKey, isEscrowCategory } from "@/lib/vault/escrow";
+import { CATEGORIES } from "@/lib/consentCodes";
+import type { KeyDirectory, RecordRegistry } from "@/typechain-types";
+import { fileBytesOf, type DemoRecordFile } from "@/harness/demoRecords";
+import { GatewayClient } from "@/harness/gatewayHttpClient";
 
 export interface DemoVault {
   /** Derives each wallet's encryption key and publishes it unless the directory already has it. */

@@ -20,12 +20,12 @@ import {
 } from "viem";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { privateKeyToAccount } from "viem/accounts";
-import { explainError } from "../../app/_lib/accessErrors";
-import { publicKeyToHex } from "../../app/_lib/vault";
-import { CodeError, describeCategories, parseProviderKind } from "../../app/_lib/consentCodes";
-import { createConsentClient, deploymentOf } from "../../app/_lib/consentClient";
-import { readSecret } from "../lib/secrets";
-import { printTable } from "../lib/table";
+import { explainError } from "@/lib/accessErrors";
+import { publicKeyToHex } from "@/lib/vault";
+import { CodeError, describeCategories, parseProviderKind } from "@/lib/consentCodes";
+import { createConsentClient, deploymentOf } from "@/lib/consentClient";
+import { readSecret } from "@/scripts/lib/secrets";
+import { printTable } from "@/harness/table";
 
 const EXIT_DENIED = 1;
 const EXIT_ERROR = 2;

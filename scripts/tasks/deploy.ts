@@ -3,9 +3,15 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { BINDINGS_FILE, CONTRACT_NAMES, readDeployment, writeBindings, type ContractAbis } from "../lib/bindings";
-import { requiredSecrets } from "../lib/networks";
-import { requireSecrets } from "../lib/secrets";
+import {
+  BINDINGS_FILE,
+  CONTRACT_NAMES,
+  readDeployment,
+  writeBindings,
+  type ContractAbis,
+} from "@/scripts/lib/bindings";
+import { requiredSecrets } from "@/scripts/lib/networks";
+import { requireSecrets } from "@/scripts/lib/secrets";
 
 const MODULE_PATH = path.join("ignition", "modules", "MedConsent.ts");
 const LOCAL_CHAIN_ID = 31337;

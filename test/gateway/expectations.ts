@@ -1,7 +1,7 @@
 // Assertions every negative gateway test shares: the status, the JSON `{ error, message }` shape (plus `reason` on a
 // chain refusal), a request id, and that no record data came with the answer.
 import { expect } from "chai";
-import type { GatewayResponse } from "../../scripts/lib/gatewayHttpClient";
+import type { GatewayResponse } from "@/harness/gatewayHttpClient";
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -3,9 +3,15 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse, Signer, TypedDataDomain } from "ethers";
-import type { ConsentRegistry } from "../../typechain-types";
-import { HOUR } from "./codes";
-import { consentDomain, signGrant, signRevoke, type GrantRequest, type RevokeRequest } from "./signatures";
+import type { ConsentRegistry } from "@/typechain-types";
+import { HOUR } from "@/harness/contracts/codes";
+import {
+  consentDomain,
+  signGrant,
+  signRevoke,
+  type GrantRequest,
+  type RevokeRequest,
+} from "@/harness/contracts/signatures";
 
 /** What a grant sets: everything but the patient. */
 export interface GrantTerms {

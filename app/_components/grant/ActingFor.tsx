@@ -4,12 +4,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { useId } from "react";
 import type { Address } from "viem";
-import { abis } from "../../_contracts/deployedContracts";
-import { useConsentClient } from "../../_hooks/useConsentClient";
-import { appConfig } from "../../_lib/appConfig";
-import { DEMO_PEOPLE } from "../../_lib/demoAccounts";
-import { shortAddress } from "../../_lib/format";
-import { inBlockWindows } from "../../_lib/providers";
+import { abis } from "@/lib/contracts/deployedContracts";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { appConfig } from "@/app/_lib/appConfig";
+import { DEMO_PEOPLE } from "@/lib/demoAccounts";
+import { shortAddress } from "@/app/_lib/format";
+import { inBlockWindows } from "@/lib/providers";
 
 /** The patients for whom `delegate` may grant and revoke now. */
 export function useDelegations(delegate: Address) {

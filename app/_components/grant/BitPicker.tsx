@@ -1,7 +1,7 @@
 "use client";
 // A group of checkboxes over a small bitmask: the actions (read, add records) or the purposes.
 import { useId } from "react";
-import { toggleBit } from "../../_lib/grantForm";
+import { toggleBit } from "@/app/_lib/grantForm";
 
 export function BitPicker({
   legend,

@@ -8,10 +8,12 @@ import {
   SENSITIVE_CATEGORY_LIST,
   setAllRoutine,
   toggleCategory,
-} from "../../_lib/grantForm";
-import type { CategoryInfo } from "../../_lib/consentCodes";
+} from "@/app/_lib/grantForm";
+import type { CategoryInfo } from "@/lib/consentCodes";
 
 const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+/** Whether category `bit` is set in the mask (a function, not inline JSX: jsx-a11y cannot evaluate bigint operators). */
+const hasCategoryBit = (mask: bigint, bit: number) => ((mask >> BigInt(bit)) & 1n) === 1n;
 
 export function CategoryPicker({
   value,
@@ -29,7 +31,7 @@ export function CategoryPicker({
     <label key={category.key} className="check">
       <input
         type="checkbox"
-        checked={((value >> BigInt(category.bit)) & 1n) === 1n}
+        checked={hasCategoryBit(value, category.bit)}
         onChange={() => onChange(toggleCategory(value, category.bit))}
         disabled={disabled}
       />

@@ -1,8 +1,8 @@
 "use client";
 // Until when: presets (1 week, 1 month, 6 months, 1 year) or a date, at most 10 × 365 days ahead.
 import { useId } from "react";
-import { formatDate } from "../../_lib/format";
-import { customDateBounds, dateInputValue, EXPIRY_PRESETS, type ExpiryChoice } from "../../_lib/grantForm";
+import { formatDate } from "@/app/_lib/format";
+import { customDateBounds, dateInputValue, EXPIRY_PRESETS, type ExpiryChoice } from "@/app/_lib/grantForm";
 
 export function ExpiryPicker({
   value,

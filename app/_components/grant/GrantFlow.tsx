@@ -2,41 +2,44 @@
 // The patient's grant-and-change flow: provider, data, actions, purposes, end date → review in plain words → submit
 // as a transaction (grantConsent) or gas-free (an EIP-712 signature that /api/relay submits as grantConsentBySig; the
 // relay sends only the signed-in patient's own signature, so the flow signs in to the gateway first when needed).
-import { useProviders } from "../../_hooks/useProviders";
-import type { ProviderInfo } from "../../_lib/providers";
+import { useProviders } from "@/app/_hooks/useProviders";
+import type { ProviderInfo } from "@/lib/providers";
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { isAddress, type Address } from "viem";
 import { useConnection, useSignTypedData } from "wagmi";
-import { abis } from "../../_contracts/deployedContracts";
-import { useConsentClient } from "../../_hooks/useConsentClient";
-import { useGatewaySession } from "../../_hooks/useGatewaySession";
-import { useTransactor } from "../../_hooks/useTransactor";
-import { useUnrelayedSignatures } from "../../_hooks/useUnrelayedSignatures";
-import type { UnrelayedSignature } from "../../_lib/unrelayedSignatures";
+import { abis } from "@/lib/contracts/deployedContracts";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useGatewaySession } from "@/app/_hooks/useGatewaySession";
+import { useTransactor } from "@/app/_hooks/useTransactor";
+import { useUnrelayedSignatures } from "@/app/_hooks/useUnrelayedSignatures";
+import type { UnrelayedSignature } from "@/app/_lib/unrelayedSignatures";
 import { ShareAfterGrant } from "./ShareAfterGrant";
-import { appConfig } from "../../_lib/appConfig";
-import { summarizeConsent } from "../../_lib/consentClient";
-import { gateway, GatewayError, type RelayBody } from "../../_lib/gatewayClient";
-import { PURPOSES, READ } from "../../_lib/consentCodes";
-import { shortAddress } from "../../_lib/format";
+import { appConfig } from "@/app/_lib/appConfig";
+import { summarizeConsent } from "@/lib/consentClient";
+import { gateway, GatewayError } from "@/app/_lib/gatewayClient";
+import { PURPOSES, READ } from "@/lib/consentCodes";
+import { shortAddress } from "@/app/_lib/format";
 import {
   emptyGrantForm,
   grantConsentArgs,
   grantFormFromConsent,
-  grantRelayBody,
-  grantTypedData,
   hasSensitive,
   isValid,
   reviewSentence,
-  signatureDeadline,
   toGrantArgs,
   validateGrant,
-  type GrantArgs,
   type GrantErrors,
   type GrantFormState,
-} from "../../_lib/grantForm";
-import { TransactionStatus } from "../TransactionStatus";
+} from "@/app/_lib/grantForm";
+import {
+  grantRelayBody,
+  grantTypedData,
+  signatureDeadline,
+  type GrantArgs,
+  type RelayBody,
+} from "@/lib/consentSignatures";
+import { TransactionStatus } from "@/app/_components/TransactionStatus";
 import { ActingFor, patientLabel, patientPossessive, useDelegations } from "./ActingFor";
 import { BitPicker } from "./BitPicker";
 import { CategoryPicker } from "./CategoryPicker";

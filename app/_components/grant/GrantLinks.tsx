@@ -1,6 +1,6 @@
 // Links into the grant flow from the patient's dashboard.
 import Link from "next/link";
-import type { ConsentEntry } from "../../_lib/consentClient";
+import type { ConsentEntry } from "@/lib/consentClient";
 
 /** "Grant access": starts a new consent. */
 export function GrantAccessLink() {

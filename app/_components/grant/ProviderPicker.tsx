@@ -1,8 +1,8 @@
 "use client";
 // Choose a provider from the registry: search by name; kind and status shown; suspended providers cannot be chosen.
 import { useId, useState } from "react";
-import { shortAddress } from "../../_lib/format";
-import { filterProviders, type ProviderInfo } from "../../_lib/providers";
+import { shortAddress } from "@/app/_lib/format";
+import { filterProviders, type ProviderInfo } from "@/lib/providers";
 
 export function ProviderPicker({
   providers,

@@ -3,10 +3,10 @@
 // read what was there before, not only what comes next. A provider without a published key does not fail the grant.
 import { useEffect, useRef } from "react";
 import type { Address } from "viem";
-import { useEncryptionKey } from "../../_hooks/useEncryptionKey";
-import { useGatewaySession } from "../../_hooks/useGatewaySession";
-import { useReshareAfterGrant, useResharePlan } from "../../_hooks/useVaultShare";
-import { describeVaultFailure } from "../../_lib/gatewayClient";
+import { useEncryptionKey } from "@/app/_hooks/useEncryptionKey";
+import { useGatewaySession } from "@/app/_hooks/useGatewaySession";
+import { useReshareAfterGrant, useResharePlan } from "@/app/_hooks/useVaultShare";
+import { describeVaultFailure } from "@/app/_lib/gatewayClient";
 
 export function ShareAfterGrant({
   patient,

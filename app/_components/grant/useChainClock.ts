@@ -1,7 +1,7 @@
 "use client";
 // The chain's clock: consents expire on block time, which on a local chain may run ahead of this computer's clock.
 import { useQuery } from "@tanstack/react-query";
-import { useConsentClient } from "../../_hooks/useConsentClient";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
 
 export function useChainClock() {
   const client = useConsentClient();

@@ -2,9 +2,9 @@
 // The consent a provider holds from the patient now (consentOf), and whether it is live: same epoch, not expired.
 import { useQuery } from "@tanstack/react-query";
 import { isAddress, type Address } from "viem";
-import { abis } from "../../_contracts/deployedContracts";
-import { useConsentClient } from "../../_hooks/useConsentClient";
-import { appConfig } from "../../_lib/appConfig";
+import { abis } from "@/lib/contracts/deployedContracts";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { appConfig } from "@/app/_lib/appConfig";
 
 export interface ExistingConsent {
   categories: bigint;

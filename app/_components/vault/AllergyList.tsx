@@ -1,5 +1,5 @@
 // A FHIR record's allergies: what, how dangerous, what happens, and whether it still applies.
-import type { AllergyItem } from "../../_lib/fhir/records";
+import type { AllergyItem } from "@/lib/fhir/records";
 
 export function AllergyList({ allergies, headingId }: { allergies: AllergyItem[]; headingId: string }) {
   return (

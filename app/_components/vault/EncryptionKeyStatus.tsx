@@ -1,9 +1,9 @@
 "use client";
 // Whether the connected account's encryption key is on the KeyDirectory, with the button that publishes it.
 import type { Address } from "viem";
-import { useEncryptionKey } from "../../_hooks/useEncryptionKey";
-import { describeVaultFailure } from "../../_lib/gatewayClient";
-import { TransactionStatus } from "../TransactionStatus";
+import { useEncryptionKey } from "@/app/_hooks/useEncryptionKey";
+import { describeVaultFailure } from "@/app/_lib/gatewayClient";
+import { TransactionStatus } from "@/app/_components/TransactionStatus";
 
 export function EncryptionKeyStatus({ account, audience }: { account: Address; audience: "patient" | "provider" }) {
   const key = useEncryptionKey(account);

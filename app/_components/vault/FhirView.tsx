@@ -1,6 +1,6 @@
 // A FHIR R4 record in readable form: allergy list, medication list, lab results table, and a count of the rest.
 import { useId } from "react";
-import type { ReadableView } from "../../_lib/fhir/records";
+import type { ReadableView } from "@/lib/fhir/records";
 import { AllergyList } from "./AllergyList";
 import { LabResultsTable } from "./LabResultsTable";
 import { MedicationList } from "./MedicationList";

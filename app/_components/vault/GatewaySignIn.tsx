@@ -1,8 +1,8 @@
 "use client";
 // "Sign in to the gateway": shown where the gateway is needed, until this wallet has a session. One signature, no fee.
 import type { ReactNode } from "react";
-import { useGatewaySession } from "../../_hooks/useGatewaySession";
-import { describeVaultFailure } from "../../_lib/gatewayClient";
+import { useGatewaySession } from "@/app/_hooks/useGatewaySession";
+import { describeVaultFailure } from "@/app/_lib/gatewayClient";
 
 export function GatewaySignIn({ why, children }: { why: string; children?: ReactNode }) {
   const session = useGatewaySession();

@@ -1,6 +1,6 @@
 // A FHIR record's lab results as a real table: value, unit, reference range and a flag when outside it. The wrapper
 // scrolls sideways on a narrow screen (and is focusable so keyboard users can scroll it too).
-import { describeRange, FLAG_WORDS, type LabResult } from "../../_lib/fhir/records";
+import { describeRange, FLAG_WORDS, type LabResult } from "@/lib/fhir/records";
 
 /** The one date all results share ("2026-11-02"), to say once in the caption; undefined when they differ. */
 function commonDay(results: LabResult[]): string | undefined {

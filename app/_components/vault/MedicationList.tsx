@@ -1,5 +1,5 @@
 // A FHIR record's medications: name, how to take it, whether it is current and since when.
-import type { MedicationItem } from "../../_lib/fhir/records";
+import type { MedicationItem } from "@/lib/fhir/records";
 import { Fact } from "./AllergyList";
 
 /** FHIR dates and dateTimes as written ("2025-03-01"); a time of day adds nothing to "since". */

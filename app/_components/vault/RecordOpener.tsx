@@ -2,9 +2,9 @@
 // "Open" on one record: purpose (for a provider), the gateway's answer in plain words, and the decrypted file.
 import { useId, useState } from "react";
 import type { Address } from "viem";
-import { useVaultRecord } from "../../_hooks/useVaultRecord";
-import { PURPOSES } from "../../_lib/consentCodes";
-import { describeVaultFailure, GatewayError } from "../../_lib/gatewayClient";
+import { useVaultRecord } from "@/app/_hooks/useVaultRecord";
+import { PURPOSES } from "@/lib/consentCodes";
+import { describeVaultFailure, GatewayError } from "@/app/_lib/gatewayClient";
 import { GatewaySignIn } from "./GatewaySignIn";
 import { RecordViewer } from "./RecordViewer";
 

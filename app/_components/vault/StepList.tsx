@@ -1,5 +1,5 @@
 // A multi-step operation's progress in plain words: each step waiting, under way, done, skipped or failed.
-import type { UploadStep } from "../../_hooks/useVaultUpload";
+import type { UploadStep } from "@/app/_hooks/useVaultUpload";
 
 const MARK: Record<UploadStep["status"], string> = {
   waiting: "○",

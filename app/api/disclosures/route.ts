@@ -1,10 +1,10 @@
 // GET /api/disclosures?patient=0x…[&before=<seq>&limit=<n>]: who read the patient's records (patient only), newest
 // first, each with its Merkle proof once anchored on chain.
-import { handleGateway, json } from "../../_server/gateway/http";
-import { forbidden } from "../../_server/gateway/errors";
-import { listDisclosures } from "../../_server/gateway/disclosures";
-import { parseAddress, parseListWindow } from "../../_server/gateway/ids";
-import { requireSession } from "../../_server/gateway/sessions";
+import { handleGateway, json } from "@/server/gateway/http";
+import { forbidden } from "@/server/gateway/errors";
+import { listDisclosures } from "@/server/gateway/disclosures";
+import { parseAddress, parseListWindow } from "@/server/gateway/ids";
+import { requireSession } from "@/server/gateway/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

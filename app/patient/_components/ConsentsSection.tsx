@@ -3,15 +3,15 @@
 // gas-free signature this browser made and could not see relayed is cancelled if it could still be used.
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { Address } from "viem";
-import { abis } from "../../_contracts/deployedContracts";
-import { ConsentList } from "../../_components/ConsentList";
-import { TransactionStatus } from "../../_components/TransactionStatus";
-import { useTransactor } from "../../_hooks/useTransactor";
-import { useUnrelayedSignatures } from "../../_hooks/useUnrelayedSignatures";
-import { appConfig } from "../../_lib/appConfig";
-import type { ConsentEntry } from "../../_lib/consentClient";
-import { joinWords } from "../../_lib/consentCodes";
-import { formatDateTime } from "../../_lib/format";
+import { abis } from "@/lib/contracts/deployedContracts";
+import { ConsentList } from "@/app/_components/ConsentList";
+import { TransactionStatus } from "@/app/_components/TransactionStatus";
+import { useTransactor } from "@/app/_hooks/useTransactor";
+import { useUnrelayedSignatures } from "@/app/_hooks/useUnrelayedSignatures";
+import { appConfig } from "@/app/_lib/appConfig";
+import type { ConsentEntry } from "@/lib/consentClient";
+import { joinWords } from "@/lib/consentCodes";
+import { formatDateTime } from "@/app/_lib/format";
 import { useConsents, useNames } from "./usePatientData";
 
 const consentRegistry = { address: appConfig.addresses.consentRegistry, abi: abis.ConsentRegistry } as const;

@@ -3,12 +3,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { isAddress, zeroAddress, type Address } from "viem";
-import { TransactionStatus } from "../../_components/TransactionStatus";
-import { useConsentClient } from "../../_hooks/useConsentClient";
-import { useEmergencyEscrow } from "../../_hooks/useEmergencyEscrow";
-import { useTransactor } from "../../_hooks/useTransactor";
-import { formatDateTime } from "../../_lib/format";
-import { latestDelegates, openEmergencyAccesses } from "../../_lib/timeline";
+import { TransactionStatus } from "@/app/_components/TransactionStatus";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useEmergencyEscrow } from "@/app/_hooks/useEmergencyEscrow";
+import { useTransactor } from "@/app/_hooks/useTransactor";
+import { formatDateTime } from "@/app/_lib/format";
+import { latestDelegates, openEmergencyAccesses } from "@/lib/timeline";
 import { EmergencyEscrowStatus, EmergencyTrustNote } from "./EmergencyEscrow";
 import { useChainNow, useNames, usePatientEvents } from "./usePatientData";
 

@@ -1,10 +1,10 @@
 "use client";
 // One read of a patient's record, with "Verify": the leaf recomputed here, its proof walked here, and the chain asked.
 import { useEffect } from "react";
-import { useVerifyDisclosure } from "../../_hooks/useVaultDisclosures";
-import { EMERGENCY, PURPOSES } from "../../_lib/consentCodes";
-import { formatDateTime } from "../../_lib/format";
-import { describeVaultFailure, type Disclosure } from "../../_lib/gatewayClient";
+import { useVerifyDisclosure } from "@/app/_hooks/useVaultDisclosures";
+import { EMERGENCY, PURPOSES } from "@/lib/consentCodes";
+import { formatDateTime } from "@/app/_lib/format";
+import { describeVaultFailure, type Disclosure } from "@/app/_lib/gatewayClient";
 
 export const purposeLabel = (bit: number) => PURPOSES.find((p) => p.bit === bit)?.label ?? `purpose ${bit}`;
 

@@ -1,11 +1,11 @@
 "use client";
 // "Who read my records": every read the gateway served from the patient's records, and a proof of each on the chain.
 import type { Address } from "viem";
-import { GatewaySignIn } from "../../_components/vault/GatewaySignIn";
-import { useAnchorNow, useDisclosures } from "../../_hooks/useVaultDisclosures";
-import { EMERGENCY } from "../../_lib/consentCodes";
-import { formatDateTime } from "../../_lib/format";
-import { describeVaultFailure, type AnchorOutcome } from "../../_lib/gatewayClient";
+import { GatewaySignIn } from "@/app/_components/vault/GatewaySignIn";
+import { useAnchorNow, useDisclosures } from "@/app/_hooks/useVaultDisclosures";
+import { EMERGENCY } from "@/lib/consentCodes";
+import { formatDateTime } from "@/app/_lib/format";
+import { describeVaultFailure, type AnchorOutcome } from "@/app/_lib/gatewayClient";
 import { DisclosureItem } from "./DisclosureItem";
 import { useNames } from "./usePatientData";
 

@@ -2,9 +2,9 @@
 // The emergency setting's key path in plain words: who can technically open the patient's routine records while it is
 // on, what turning it off does, and which routine records an emergency department could open now.
 import type { ReactNode } from "react";
-import { GatewaySignIn } from "../../_components/vault/GatewaySignIn";
-import type { useEmergencyEscrow } from "../../_hooks/useEmergencyEscrow";
-import { describeVaultFailure } from "../../_lib/gatewayClient";
+import { GatewaySignIn } from "@/app/_components/vault/GatewaySignIn";
+import type { useEmergencyEscrow } from "@/app/_hooks/useEmergencyEscrow";
+import { describeVaultFailure } from "@/app/_lib/gatewayClient";
 
 type Escrow = ReturnType<typeof useEmergencyEscrow>;
 

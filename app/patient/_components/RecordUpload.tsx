@@ -4,10 +4,10 @@
 // here first: its resources suggest the category, and a check against the R4 schema warns before it is stored.
 import { useId, useState, type FormEvent } from "react";
 import type { Address } from "viem";
-import { CategoryOptions } from "../../_components/CategoryOptions";
-import { StepList } from "../../_components/vault/StepList";
-import { TransactionStatus } from "../../_components/TransactionStatus";
-import { useFhirInspection, useVaultUpload, type FhirInspection } from "../../_hooks/useVaultUpload";
+import { CategoryOptions } from "@/app/_components/CategoryOptions";
+import { StepList } from "@/app/_components/vault/StepList";
+import { TransactionStatus } from "@/app/_components/TransactionStatus";
+import { useFhirInspection, useVaultUpload, type FhirInspection } from "@/app/_hooks/useVaultUpload";
 
 /** PDF, images, JSON (FHIR resources and bundles). */
 const ACCEPT = "application/pdf,image/*,application/json,application/fhir+json,.json,.pdf";

@@ -1,16 +1,16 @@
 "use client";
 // The patient's record pointers, and a check that a file on this computer is the one the chain points to.
 import { useQuery } from "@tanstack/react-query";
-import { EncryptionKeyStatus } from "../../_components/vault/EncryptionKeyStatus";
-import { GatewaySignIn } from "../../_components/vault/GatewaySignIn";
-import { RecordOpener } from "../../_components/vault/RecordOpener";
+import { EncryptionKeyStatus } from "@/app/_components/vault/EncryptionKeyStatus";
+import { GatewaySignIn } from "@/app/_components/vault/GatewaySignIn";
+import { RecordOpener } from "@/app/_components/vault/RecordOpener";
 import { useId, useState } from "react";
 import type { Address, Hex } from "viem";
-import { useConsentClient } from "../../_hooks/useConsentClient";
-import type { RecordEntry } from "../../_lib/consentClient";
-import { sha256OfFile } from "../../_lib/contentHash";
-import { formatDate } from "../../_lib/format";
-import { categoryLabel } from "../../_lib/timeline";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import type { RecordEntry } from "@/lib/consentClient";
+import { sha256OfFile } from "@/lib/contentHash";
+import { formatDate } from "@/app/_lib/format";
+import { categoryLabel } from "@/lib/timeline";
 import { RecordUpload } from "./RecordUpload";
 import { useNames } from "./usePatientData";
 

@@ -1,12 +1,12 @@
 "use client";
 // One audit timeline of everything that happened to the patient's consents and records, newest first.
-import { CategoryOptions } from "../../_components/CategoryOptions";
+import { CategoryOptions } from "@/app/_components/CategoryOptions";
 import { useId, useState } from "react";
 import type { Address } from "viem";
-import { useDisclosures } from "../../_hooks/useVaultDisclosures";
-import { emergencyReasonOf } from "../../_lib/emergency";
-import { formatDateTime } from "../../_lib/format";
-import { buildTimeline, filterTimeline, timelineProviders } from "../../_lib/timeline";
+import { useDisclosures } from "@/app/_hooks/useVaultDisclosures";
+import { emergencyReasonOf } from "@/lib/emergency";
+import { formatDateTime } from "@/app/_lib/format";
+import { buildTimeline, filterTimeline, timelineProviders } from "@/lib/timeline";
 import { useNames, usePatientEvents } from "./usePatientData";
 
 const EMPTY = "";

@@ -2,9 +2,9 @@
 // Reads shared by the patient page's sections. Query keys are shared too, so each read happens once per page.
 import { useQueries, useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
-import { useConsentClient } from "../../_hooks/useConsentClient";
-import { appConfig } from "../../_lib/appConfig";
-import { DEMO_PEOPLE } from "../../_lib/demoAccounts";
+import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { appConfig } from "@/app/_lib/appConfig";
+import { DEMO_PEOPLE } from "@/lib/demoAccounts";
 
 /** Every event about the patient, oldest first (refreshed after each confirmed transaction). */
 export function usePatientEvents(patient: Address) {

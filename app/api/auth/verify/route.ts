@@ -1,8 +1,8 @@
 // POST /api/auth/verify: { message, signature } of a SIWE message → a session cookie (medconsent_session).
-import { finishSignIn } from "../../../_server/gateway/auth";
-import { readJsonBody } from "../../../_server/gateway/body";
-import { handleGateway } from "../../../_server/gateway/http";
-import { jsonWithCookies } from "../../../_server/gateway/responses";
+import { finishSignIn } from "@/server/gateway/auth";
+import { readJsonBody } from "@/server/gateway/body";
+import { handleGateway } from "@/server/gateway/http";
+import { jsonWithCookies } from "@/server/gateway/responses";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,11 +1,11 @@
 // PUT /api/blobs/{cid}?patient=0x…&category=<0-63>&purpose=<slug>: stores an encrypted record file for that patient
 // and category (201 new for this patient, 200 already stored for them). The body is the ciphertext; its SHA-256 must be
 // the CID's hash. X-Wrapped-Key may carry the patient's own wrapped key, kept until the record is on chain.
-import { TREATMENT } from "../../../_lib/consentCodes";
-import { parsePendingKeyHeader, uploadBlob } from "../../../_server/gateway/blobUpload";
-import { handleGateway, json } from "../../../_server/gateway/http";
-import { parseAddress, parseCategory, parseCid, parsePurpose } from "../../../_server/gateway/ids";
-import { requireSession } from "../../../_server/gateway/sessions";
+import { TREATMENT } from "@/lib/consentCodes";
+import { parsePendingKeyHeader, uploadBlob } from "@/server/gateway/blobUpload";
+import { handleGateway, json } from "@/server/gateway/http";
+import { parseAddress, parseCategory, parseCid, parsePurpose } from "@/server/gateway/ids";
+import { requireSession } from "@/server/gateway/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

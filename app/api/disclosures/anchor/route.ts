@@ -1,10 +1,10 @@
 // POST /api/disclosures/anchor[?force=true]: anchors the pending disclosures on chain now. Any signed-in account may
 // ask, but on-demand anchors are debounced to one transaction per interval whoever asks; only an operator
 // (GATEWAY_OPERATORS) may force one.
-import { anchorDisclosures } from "../../../_server/gateway/disclosureAnchor";
-import { badRequest, forbidden } from "../../../_server/gateway/errors";
-import { handleGateway, json } from "../../../_server/gateway/http";
-import { requireSession } from "../../../_server/gateway/sessions";
+import { anchorDisclosures } from "@/server/gateway/disclosureAnchor";
+import { badRequest, forbidden } from "@/server/gateway/errors";
+import { handleGateway, json } from "@/server/gateway/http";
+import { requireSession } from "@/server/gateway/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

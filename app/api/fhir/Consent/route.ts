@@ -1,8 +1,8 @@
 // GET /api/fhir/Consent?patient=0x…[&actor=0x…][&status=active|inactive]: a searchset Bundle of the patient's
 // consents (the patient), or of the caller's own consent (a provider with a live READ consent).
-import { fhirResponse, handleFhir } from "../../../_server/fhir/responses";
-import { searchConsents } from "../../../_server/fhir/search";
-import { requireSession } from "../../../_server/gateway/sessions";
+import { fhirResponse, handleFhir } from "@/server/fhir/responses";
+import { searchConsents } from "@/server/fhir/search";
+import { requireSession } from "@/server/gateway/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
 // GET /api/fhir/metadata: the CapabilityStatement (public, no sign-in).
-import { capabilityStatement } from "../../../_lib/fhir/capability";
-import { fhirResponse, handleFhir } from "../../../_server/fhir/responses";
+import { capabilityStatement } from "@/lib/fhir/capability";
+import { fhirResponse, handleFhir } from "@/server/fhir/responses";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,9 +1,9 @@
 // GET /api/emergency/escrow/{patient}: which of the patient's records have an emergency copy (ids only, patient only).
 // DELETE: the patient withdraws every emergency copy, as the portal does right after turning emergency access off.
-import { listEscrowCopies, withdrawEscrowCopies } from "../../../../_server/gateway/emergencyAccess";
-import { handleGateway, json } from "../../../../_server/gateway/http";
-import { parseAddress } from "../../../../_server/gateway/ids";
-import { requireSession } from "../../../../_server/gateway/sessions";
+import { listEscrowCopies, withdrawEscrowCopies } from "@/server/gateway/emergencyAccess";
+import { handleGateway, json } from "@/server/gateway/http";
+import { parseAddress } from "@/server/gateway/ids";
+import { requireSession } from "@/server/gateway/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

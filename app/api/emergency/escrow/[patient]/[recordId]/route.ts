@@ -1,11 +1,11 @@
 // PUT /api/emergency/escrow/{patient}/{recordId} { wrappedKey }: the patient's emergency copy of one routine record's
 // key, wrapped for the escrow key (201 created, 200 replaced); only while their emergency access is on.
-import { readJsonBody } from "../../../../../_server/gateway/body";
-import { storeEscrowCopy } from "../../../../../_server/gateway/emergencyAccess";
-import { handleGateway, json } from "../../../../../_server/gateway/http";
-import { parseAddress, parseRecordId } from "../../../../../_server/gateway/ids";
-import { parseWrappedKeyBody } from "../../../../../_server/gateway/recordAccess";
-import { requireSession } from "../../../../../_server/gateway/sessions";
+import { readJsonBody } from "@/server/gateway/body";
+import { storeEscrowCopy } from "@/server/gateway/emergencyAccess";
+import { handleGateway, json } from "@/server/gateway/http";
+import { parseAddress, parseRecordId } from "@/server/gateway/ids";
+import { parseWrappedKeyBody } from "@/server/gateway/recordAccess";
+import { requireSession } from "@/server/gateway/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

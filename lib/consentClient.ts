@@ -1,0 +1,488 @@
+// MedConsent client library: one module, no React, used by the CLI, the portal and providers' own services.
+//   const client = createConsentClient({ chainId: 11155111, rpcUrl: process.env.RPC_URL });
+//   if (await client.hasAccess({ patient, grantee, categories: "lab-results", action: "read", purpose: "treatment" }))
+import {
+  createPublicClient,
+  decodeErrorResult,
+  encodeFunctionData,
+  http,
+  formatLog,
+  pad,
+  parseEventLogs,
+  sha256,
+  toHex,
+  type Address,
+  type Hex,
+  type PublicClient,
+  type Transport,
+} from "viem";
+import deployedContracts, { abis } from "./contracts/deployedContracts";
+import { explainError } from "./accessErrors";
+import { revertDataOf } from "./revertData";
+import {
+  describeActions,
+  describeCategories,
+  describePurposes,
+  parseActions,
+  parseCategories,
+  parsePurposes,
+  ROUTINE_CATEGORIES,
+} from "./consentCodes";
+import { formatDate } from "@/app/_lib/format";
+
+export interface MedConsentAddresses {
+  providerRegistry: Address;
+  consentRegistry: Address;
+  recordRegistry: Address;
+  keyDirectory: Address;
+  disclosureLog: Address;
+}
+
+export interface ConsentClientOptions {
+  /** Chain whose addresses and deployment block come from the generated bindings. */
+  chainId?: number;
+  /** JSON-RPC URL of a node of that chain (default http://127.0.0.1:8545). */
+  rpcUrl?: string;
+  /** Any viem transport instead of `rpcUrl` (e.g. `custom(window.ethereum)`). */
+  transport?: Transport;
+  /** Explicit addresses, for a deployment that is not in the bindings. */
+  addresses?: MedConsentAddresses;
+  /** First block to read events from (default: the deployment block from the bindings, else 0). */
+  fromBlock?: bigint;
+  /** Largest block span of one eth_getLogs request (default 10,000). */
+  logRange?: bigint;
+  /** Polling interval of `watchConsents`, in milliseconds (default 1,000). */
+  pollingInterval?: number;
+  /**
+   * Batch JSON-RPC calls over `rpcUrl` (default false). Listings send their many small reads in a few HTTP requests,
+   * at the price of a timer tick per call: worth it for a dashboard, not for a service's `hasAccess` hot path.
+   */
+  batch?: boolean;
+}
+
+export interface AccessQuery {
+  patient: Address;
+  grantee: Address;
+  /** A mask, or names: "lab-results,medications", "routine". */
+  categories: bigint | number | string;
+  /** One action: "read" | "append" | 1 | 2. */
+  action: number | string;
+  /** One purpose: "treatment" | "research" | … | a single bit. */
+  purpose: number | string;
+}
+
+export interface AccessExplanation {
+  allowed: boolean;
+  /** The custom error `checkAccess` reverted with, when not allowed. */
+  error?: string;
+  /** Why not, in plain words. */
+  reason?: string;
+}
+
+export type ConsentState = "active" | "expiring" | "expired" | "revoked";
+
+export interface ConsentEntry {
+  patient: Address;
+  grantee: Address;
+  categories: bigint;
+  actions: number;
+  purposes: number;
+  expiresAt: number;
+  /** When the terms shown were granted (from the chain, or from the last grant event once revoked). */
+  grantedAt: number;
+  state: ConsentState;
+  /** "may read lab results and medications for treatment until 24 Dec 2026" */
+  summary: string;
+}
+
+export interface RecordEntry {
+  id: bigint;
+  contentHash: Hex;
+  category: number;
+  author: Address;
+  createdAt: number;
+  supersededBy: bigint;
+  uri: string;
+}
+
+export interface RecordVerification {
+  matches: boolean;
+  onChainHash: Hex;
+  fileHash: Hex;
+}
+
+export type ConsentEvent =
+  | { type: "granted"; patient: Address; grantee: Address; blockNumber: bigint; transactionHash: Hex }
+  | { type: "revoked"; patient: Address; grantee: Address; blockNumber: bigint; transactionHash: Hex }
+  | { type: "revokedAll"; patient: Address; blockNumber: bigint; transactionHash: Hex };
+
+/** The events that concern one patient: every ConsentRegistry and RecordRegistry event indexed by the patient. */
+export const PATIENT_EVENT_NAMES = [
+  "ConsentGranted",
+  "ConsentRevoked",
+  "AllConsentsRevoked",
+  "DelegateSet",
+  "EmergencyAccessSet",
+  "EmergencyAccessUsed",
+  "NonceUsed",
+  "RecordAdded",
+  "RecordSuperseded",
+] as const;
+
+const PATIENT_EVENTS_ABI = [...abis.ConsentRegistry, ...abis.RecordRegistry] as const;
+
+function decodePatientLogs(logs: Parameters<typeof parseEventLogs>[0]["logs"]) {
+  return parseEventLogs({ abi: PATIENT_EVENTS_ABI, eventName: [...PATIENT_EVENT_NAMES], logs });
+}
+
+/** One decoded event about a patient, with the timestamp of its block (seconds). */
+export type PatientEvent = ReturnType<typeof decodePatientLogs>[number] & { timestamp: number };
+
+/**
+ * Runs `read` over [fromBlock, toBlock] in consecutive windows of at most `logRange` blocks and concatenates the
+ * results, so one eth_getLogs never spans more than a node allows and its cost follows the matches.
+ */
+export async function readInBlockWindows<T>(
+  fromBlock: bigint,
+  toBlock: bigint,
+  logRange: bigint,
+  read: (from: bigint, to: bigint) => Promise<readonly T[]>,
+): Promise<T[]> {
+  const results: T[] = [];
+  for (let start = fromBlock; start <= toBlock; start += logRange) {
+    const end = start + logRange - 1n < toBlock ? start + logRange - 1n : toBlock;
+    results.push(...(await read(start, end)));
+  }
+  return results;
+}
+
+/** A consent ending within this many seconds is "expiring". */
+export const EXPIRING_WITHIN = 7 * 24 * 3600;
+const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
+const DEFAULT_LOG_RANGE = 10_000n;
+
+type Deployments = Record<number, Record<string, { address: Address; deployedOnBlock: number }>>;
+
+/** The addresses and deployment block of `chainId` from the generated bindings, if it has a deployment. */
+export function deploymentOf(chainId: number): { addresses: MedConsentAddresses; fromBlock: bigint } | undefined {
+  const chain = (deployedContracts as unknown as Deployments)[chainId];
+  if (chain === undefined) return undefined;
+  return {
+    addresses: {
+      providerRegistry: chain.ProviderRegistry.address,
+      consentRegistry: chain.ConsentRegistry.address,
+      recordRegistry: chain.RecordRegistry.address,
+      keyDirectory: chain.KeyDirectory.address,
+      disclosureLog: chain.DisclosureLog.address,
+    },
+    fromBlock: BigInt(chain.ProviderRegistry.deployedOnBlock),
+  };
+}
+
+export function createConsentClient(options: ConsentClientOptions = {}) {
+  const fromBindings = options.chainId === undefined ? undefined : deploymentOf(options.chainId);
+  const addresses = options.addresses ?? fromBindings?.addresses;
+  if (addresses === undefined) {
+    throw new Error(
+      options.chainId === undefined
+        ? "Give a chainId that has a deployment in the bindings, or explicit addresses."
+        : `No MedConsent deployment for chain ${options.chainId} in the bindings; deploy there or pass addresses.`,
+    );
+  }
+  const fromBlock = options.fromBlock ?? fromBindings?.fromBlock ?? 0n;
+  const logRange = options.logRange ?? DEFAULT_LOG_RANGE;
+  const publicClient: PublicClient = createPublicClient({
+    transport: options.transport ?? http(options.rpcUrl ?? DEFAULT_RPC_URL, { batch: options.batch ?? false }),
+    pollingInterval: options.pollingInterval ?? 1_000,
+  });
+  const consentRegistry = { address: addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
+  const recordRegistry = { address: addresses.recordRegistry, abi: abis.RecordRegistry } as const;
+  const providerRegistry = { address: addresses.providerRegistry, abi: abis.ProviderRegistry } as const;
+
+  function accessArgs(query: AccessQuery) {
+    return [
+      query.patient,
+      query.grantee,
+      parseCategories(query.categories),
+      parseActions(query.action),
+      parsePurposes(query.purpose),
+    ] as const;
+  }
+
+  async function latestTimestamp(): Promise<number> {
+    return Number((await publicClient.getBlock({ blockTag: "latest" })).timestamp);
+  }
+
+  /** `read` over [deployment block, latest] in windows of at most `logRange` blocks, results concatenated. */
+  async function inBlockWindows<T>(read: (from: bigint, to: bigint) => Promise<readonly T[]>): Promise<T[]> {
+    // Uncached: read right after a confirmed transaction, the history must include its block.
+    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
+    return readInBlockWindows(fromBlock, latest, logRange, read);
+  }
+
+  /** eth_getLogs in windows of at most `logRange` blocks, filtered on indexed topics. */
+  function getConsentGrantedLogs(args: { patient?: Address; grantee?: Address }) {
+    return inBlockWindows((from, to) =>
+      publicClient.getContractEvents({
+        ...consentRegistry,
+        eventName: "ConsentGranted",
+        args,
+        fromBlock: from,
+        toBlock: to,
+      }),
+    );
+  }
+
+  return {
+    addresses,
+    abis,
+    publicClient,
+    inBlockWindows,
+    /** The name-or-number parsers the client applies to queries. */
+    parse: { categories: parseCategories, actions: parseActions, purposes: parsePurposes },
+
+    /** How many records `patient` has. */
+    async recordCount(patient: Address): Promise<bigint> {
+      return publicClient.readContract({ ...recordRegistry, functionName: "recordCount", args: [patient] });
+    },
+
+    /** Whether `grantee` may now perform `action` on `categories` of `patient`'s data for `purpose`. */
+    async hasAccess(query: AccessQuery): Promise<boolean> {
+      return publicClient.readContract({ ...consentRegistry, functionName: "hasAccess", args: accessArgs(query) });
+    },
+
+    /** Like `hasAccess`, with the reason in plain words when access is refused. */
+    async explainAccess(query: AccessQuery): Promise<AccessExplanation> {
+      const data = encodeFunctionData({
+        abi: abis.ConsentRegistry,
+        functionName: "checkAccess",
+        args: accessArgs(query),
+      });
+      try {
+        // A revert is the answer here, not a transient failure: no retries.
+        await publicClient.request(
+          { method: "eth_call", params: [{ to: consentRegistry.address, data }, "latest"] },
+          { retryCount: 0 },
+        );
+        return { allowed: true };
+      } catch (error) {
+        const revertData = revertDataOf(error);
+        if (revertData === undefined) throw error;
+        const { errorName, args } = decodeErrorResult({ abi: abis.ConsentRegistry, data: revertData });
+        return { allowed: false, error: errorName, reason: explainError(errorName, args ?? []) };
+      }
+    },
+
+    /** Every consent a patient has given, or a provider has received, with its state now. */
+    async listConsents(filter: { patient: Address } | { grantee: Address }): Promise<ConsentEntry[]> {
+      const logs = await getConsentGrantedLogs(filter);
+      // The last grant of each (patient, grantee) pair; its terms describe a consent since revoked.
+      const lastGrant = new Map<string, (typeof logs)[number]>();
+      for (const log of logs) lastGrant.set(`${log.args.patient}:${log.args.grantee}`, log);
+      const now = await latestTimestamp();
+      const epochs = new Map<string, Promise<number>>();
+      const epochOf = (patient: Address) => {
+        if (!epochs.has(patient)) {
+          epochs.set(
+            patient,
+            publicClient.readContract({ ...consentRegistry, functionName: "epochOf", args: [patient] }).then(Number),
+          );
+        }
+        return epochs.get(patient)!;
+      };
+
+      return Promise.all(
+        [...lastGrant.values()].map(async (log) => {
+          const patient = log.args.patient!;
+          const grantee = log.args.grantee!;
+          const [stored, epoch] = await Promise.all([
+            publicClient.readContract({ ...consentRegistry, functionName: "consentOf", args: [patient, grantee] }),
+            epochOf(patient),
+          ]);
+          const revoked = isRevoked(stored, epoch);
+          const terms = revoked
+            ? {
+                categories: log.args.categories!,
+                actions: log.args.actions!,
+                purposes: log.args.purposes!,
+                expiresAt: log.args.expiresAt!,
+                grantedAt: Number((await publicClient.getBlock({ blockNumber: log.blockNumber })).timestamp),
+              }
+            : stored;
+          const state = revoked ? "revoked" : liveConsentState(terms.expiresAt, now);
+          return {
+            patient,
+            grantee,
+            categories: terms.categories,
+            actions: terms.actions,
+            purposes: terms.purposes,
+            expiresAt: terms.expiresAt,
+            grantedAt: Number(terms.grantedAt),
+            state,
+            summary: summarizeConsent(terms),
+          };
+        }),
+      );
+    },
+
+    /** A patient's record pointers, oldest first, with their URIs from the RecordAdded events. */
+    async getRecords(patient: Address): Promise<RecordEntry[]> {
+      const count = await publicClient.readContract({
+        ...recordRegistry,
+        functionName: "recordCount",
+        args: [patient],
+      });
+      const logs = await inBlockWindows((from, to) =>
+        publicClient.getContractEvents({
+          ...recordRegistry,
+          eventName: "RecordAdded",
+          args: { patient },
+          fromBlock: from,
+          toBlock: to,
+        }),
+      );
+      const uris = new Map(logs.map((log) => [log.args.recordId!, log.args.uri!]));
+      const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
+      return Promise.all(
+        ids.map(async (id) => {
+          const [contentHash, category, author, createdAt, supersededBy] = await publicClient.readContract({
+            ...recordRegistry,
+            functionName: "getRecord",
+            args: [patient, id],
+          });
+          return { id, contentHash, category, author, createdAt, supersededBy, uri: uris.get(id) ?? "" };
+        }),
+      );
+    },
+
+    /**
+     * Every event about `patient` (grants, revocations, revoke-all, delegates, emergency setting and uses, cancelled
+     * signatures, records), oldest first, each with its block's timestamp. One eth_getLogs per `logRange` blocks over
+     * both registries, filtered on the indexed patient topic.
+     */
+    async getPatientEvents(patient: Address): Promise<PatientEvent[]> {
+      const topics = [null, pad(patient.toLowerCase() as Hex)] as [null, Hex];
+      const decoded = await inBlockWindows(async (from, to) => {
+        const raw = await publicClient.request({
+          method: "eth_getLogs",
+          params: [
+            {
+              address: [addresses.consentRegistry, addresses.recordRegistry],
+              topics,
+              fromBlock: toHex(from),
+              toBlock: toHex(to),
+            },
+          ],
+        });
+        return decodePatientLogs(raw.map((log) => formatLog(log)));
+      });
+      decoded.sort((a, b) =>
+        a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
+      );
+      const blocks = [...new Set(decoded.map((log) => log.blockNumber))];
+      const timestamps = new Map(
+        await Promise.all(
+          blocks.map(
+            async (blockNumber) =>
+              [blockNumber, Number((await publicClient.getBlock({ blockNumber })).timestamp)] as const,
+          ),
+        ),
+      );
+      return decoded.map((log) => ({ ...log, timestamp: timestamps.get(log.blockNumber) ?? 0 }));
+    },
+
+    /** Hashes a file (a path, in Node) or its bytes with SHA-256 and compares it with the record's on-chain hash. */
+    async verifyRecordFile(patient: Address, recordId: bigint, file: string | Uint8Array): Promise<RecordVerification> {
+      const bytes = typeof file === "string" ? await readLocalFile(file) : file;
+      const fileHash = sha256(bytes);
+      const [onChainHash] = await publicClient.readContract({
+        ...recordRegistry,
+        functionName: "getRecord",
+        args: [patient, recordId],
+      });
+      return { matches: onChainHash === fileHash, onChainHash, fileHash };
+    },
+
+    /** The provider's public record from the registry. */
+    async getProvider(provider: Address) {
+      return publicClient.readContract({ ...providerRegistry, functionName: "getProvider", args: [provider] });
+    },
+
+    /** Calls `onEvent` for every new grant, revocation and revoke-all of a patient or a provider; returns unwatch. */
+    watchConsents(
+      filter: { patient?: Address; grantee?: Address },
+      onEvent: (event: ConsentEvent) => void,
+    ): () => void {
+      const common = { ...consentRegistry, args: filter } as const;
+      const meta = (log: { blockNumber: bigint | null; transactionHash: Hex | null }) => ({
+        blockNumber: log.blockNumber ?? 0n,
+        transactionHash: log.transactionHash ?? ("0x" as Hex),
+      });
+      const unwatchers = [
+        publicClient.watchContractEvent({
+          ...common,
+          eventName: "ConsentGranted",
+          onLogs: (logs) =>
+            logs.forEach((l) =>
+              onEvent({ type: "granted", patient: l.args.patient!, grantee: l.args.grantee!, ...meta(l) }),
+            ),
+        }),
+        publicClient.watchContractEvent({
+          ...common,
+          eventName: "ConsentRevoked",
+          onLogs: (logs) =>
+            logs.forEach((l) =>
+              onEvent({ type: "revoked", patient: l.args.patient!, grantee: l.args.grantee!, ...meta(l) }),
+            ),
+        }),
+      ];
+      if (filter.grantee === undefined) {
+        unwatchers.push(
+          publicClient.watchContractEvent({
+            ...consentRegistry,
+            eventName: "AllConsentsRevoked",
+            args: { patient: filter.patient },
+            onLogs: (logs) =>
+              logs.forEach((l) => onEvent({ type: "revokedAll", patient: l.args.patient!, ...meta(l) })),
+          }),
+        );
+      }
+      return () => unwatchers.forEach((unwatch) => unwatch());
+    },
+  };
+}
+
+export type ConsentClient = ReturnType<typeof createConsentClient>;
+
+/** A stored consent is revoked when its slot was cleared or it predates the patient's last revoke-all. */
+export function isRevoked(stored: { expiresAt: number; epoch: number }, currentEpoch: number): boolean {
+  return stored.expiresAt === 0 || stored.epoch !== currentEpoch;
+}
+
+/** The state of a consent that was not revoked, at chain time `now`: live until `expiresAt` (exclusive). */
+export function liveConsentState(expiresAt: number, now: number): Exclude<ConsentState, "revoked"> {
+  if (now >= expiresAt) return "expired";
+  return expiresAt - now <= EXPIRING_WITHIN ? "expiring" : "active";
+}
+
+/**
+ * "may read lab results and medications for treatment until 24 Dec 2026"; with `owner` "your":
+ * "may read your lab results and medications …", "may read all your routine data …".
+ */
+export function summarizeConsent(
+  terms: { categories: bigint; actions: number; purposes: number; expiresAt: number },
+  owner?: string,
+) {
+  const data =
+    owner === undefined
+      ? describeCategories(terms.categories)
+      : terms.categories === ROUTINE_CATEGORIES
+        ? `all ${owner} routine data`
+        : `${owner} ${describeCategories(terms.categories)}`;
+  return `may ${describeActions(terms.actions)} ${data} for ${describePurposes(terms.purposes)} until ${formatDate(terms.expiresAt)}`;
+}
+
+async function readLocalFile(path: string): Promise<Uint8Array> {
+  const { readFile } = await import("node:fs/promises");
+  return new Uint8Array(await readFile(path));
+}

@@ -1,0 +1,27 @@
+// Search results as a FHIR searchset Bundle: total, a self link with the search as understood, and one match entry
+// per resource with its absolute fullUrl.
+import type { Bundle, FhirResource } from "fhir/r4";
+import { fhirDateTime } from "@/lib/fhir/consent";
+
+export function searchsetBundle(
+  origin: string,
+  type: string,
+  search: URLSearchParams,
+  resources: FhirResource[],
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Bundle {
+  const base = `${origin}/api/fhir`;
+  const query = search.toString();
+  return {
+    resourceType: "Bundle",
+    type: "searchset",
+    timestamp: fhirDateTime(nowSeconds),
+    total: resources.length,
+    link: [{ relation: "self", url: `${base}/${type}${query === "" ? "" : `?${query}`}` }],
+    entry: resources.map((resource) => ({
+      fullUrl: `${base}/${resource.resourceType}/${resource.id}`,
+      resource,
+      search: { mode: "match" },
+    })),
+  };
+}

@@ -1,0 +1,128 @@
+// The chain reads behind the FHIR resources: consents (listConsents), the patient's events, providers' public
+// records. Every read fails closed: an RPC failure is 503 chain_unavailable, never a partial answer.
+import { BaseError, http, type Address } from "viem";
+import { abis } from "@/lib/contracts/deployedContracts";
+import { createConsentClient, deploymentOf, type ConsentClient } from "@/lib/consentClient";
+import { READ } from "@/lib/consentCodes";
+import type { ConsentChainEvent } from "@/lib/fhir/auditEvent";
+import type { ProviderFacts } from "@/lib/fhir/consent";
+import { getProviderInfo } from "@/lib/providers";
+import type { Gateway } from "@/server/gateway/context";
+import { chainUnavailable } from "@/server/gateway/errors";
+
+const clients = new WeakMap<Gateway, ConsentClient>();
+
+/** The consent client of this gateway: its RPC URL and timeout, no retries, events from the deployment block. */
+export function consentClientOf(gateway: Gateway): ConsentClient {
+  let client = clients.get(gateway);
+  if (client === undefined) {
+    const { config } = gateway;
+    client = createConsentClient({
+      addresses: config.addresses,
+      transport: http(config.rpcUrl, { timeout: config.rpcTimeoutMs, retryCount: 0 }),
+      fromBlock: deploymentOf(config.chainId)?.fromBlock ?? 0n,
+    });
+    clients.set(gateway, client);
+  }
+  return client;
+}
+
+/** Awaits a chain read; any failure means the chain could not answer (503). */
+export async function fromChain<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    console.error("gateway: FHIR chain read failed:", error instanceof BaseError ? error.shortMessage : error);
+    throw chainUnavailable();
+  }
+}
+
+/** The chain's time now (latest block), seconds. */
+export async function chainNow(gateway: Gateway): Promise<number> {
+  const block = await fromChain(gateway.publicClient.getBlock({ blockTag: "latest" }));
+  return Number(block.timestamp);
+}
+
+/** Public names and kinds of the given accounts (name "" for accounts that are not providers), one read each. */
+export async function providerFacts(
+  gateway: Gateway,
+  addresses: Iterable<Address>,
+): Promise<Map<Address, ProviderFacts>> {
+  const client = consentClientOf(gateway);
+  const unique = [...new Set(addresses)];
+  const infos = await fromChain(Promise.all(unique.map((address) => getProviderInfo(client, address))));
+  return new Map(infos.map((info, i) => [unique[i], { name: info.name, kind: info.kind }]));
+}
+
+/** Whether `grantee` holds a live consent with READ from `patient` (and is an active provider). */
+export async function hasLiveReadConsent(gateway: Gateway, patient: Address, grantee: Address): Promise<boolean> {
+  const stored = await fromChain(
+    gateway.publicClient.readContract({
+      address: gateway.config.addresses.consentRegistry,
+      abi: abis.ConsentRegistry,
+      functionName: "consentOf",
+      args: [patient, grantee],
+    }),
+  );
+  if (stored.categories === 0n || (stored.actions & READ) === 0) return false;
+  return gateway.chain.coversActions(patient, grantee, stored.categories, READ);
+}
+
+/** The patient's ConsentRegistry events, oldest first, decoded for the FHIR mapping. */
+export async function consentEventsOf(gateway: Gateway, patient: Address): Promise<ConsentChainEvent[]> {
+  const events = await fromChain(consentClientOf(gateway).getPatientEvents(patient));
+  const out: ConsentChainEvent[] = [];
+  for (const event of events) {
+    const base = {
+      patient,
+      blockNumber: event.blockNumber,
+      logIndex: event.logIndex,
+      transactionHash: event.transactionHash,
+      timestamp: event.timestamp,
+    };
+    switch (event.eventName) {
+      case "ConsentGranted":
+        out.push({
+          ...base,
+          name: "ConsentGranted",
+          grantee: event.args.grantee,
+          categories: event.args.categories,
+          actions: event.args.actions,
+          purposes: event.args.purposes,
+          expiresAt: Number(event.args.expiresAt),
+          by: event.args.by,
+        });
+        break;
+      case "ConsentRevoked":
+        out.push({ ...base, name: "ConsentRevoked", grantee: event.args.grantee, by: event.args.by });
+        break;
+      case "AllConsentsRevoked":
+        out.push({ ...base, name: "AllConsentsRevoked", epoch: Number(event.args.epoch) });
+        break;
+      case "EmergencyAccessUsed":
+        out.push({
+          ...base,
+          name: "EmergencyAccessUsed",
+          grantee: event.args.grantee,
+          reasonHash: event.args.reasonHash,
+          expiresAt: Number(event.args.expiresAt),
+        });
+        break;
+      case "EmergencyAccessSet":
+        out.push({ ...base, name: "EmergencyAccessSet", allowed: event.args.allowed });
+        break;
+      case "DelegateSet":
+        out.push({
+          ...base,
+          name: "DelegateSet",
+          delegate: event.args.delegate,
+          allowed: event.args.allowed,
+        });
+        break;
+      default:
+        // Records and cancelled nonces are not consent events.
+        break;
+    }
+  }
+  return out;
+}

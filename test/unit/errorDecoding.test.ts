@@ -1,0 +1,84 @@
+import { expect } from "chai";
+import { BaseError, ContractFunctionRevertedError, UserRejectedRequestError, encodeErrorResult } from "viem";
+import { abis } from "@/lib/contracts/deployedContracts";
+import { explainError } from "@/lib/accessErrors";
+import { parseCategories } from "@/lib/consentCodes";
+import { describeFailure } from "@/app/_lib/txErrors";
+
+const PATIENT = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
+const CLINIC = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+
+describe("error decoding", function () {
+  it("explains every custom error of the five contracts in words, not as a generic fallback", function () {
+    const errors = [
+      ...abis.ConsentRegistry,
+      ...abis.ProviderRegistry,
+      ...abis.RecordRegistry,
+      ...abis.KeyDirectory,
+      ...abis.DisclosureLog,
+    ].flatMap((item) =>
+      item.type === "error" && /^(Access|Consent|Provider|Record|KeyDirectory|DisclosureLog)/.test(item.name)
+        ? [item]
+        : [],
+    );
+    expect(errors.length).to.be.greaterThan(35);
+    for (const error of errors) {
+      const args =
+        error.type === "error"
+          ? error.inputs.map((input) =>
+              input.type.startsWith("uint") ? 1n : input.type === "bytes32" ? `0x${"ab".repeat(32)}` : PATIENT,
+            )
+          : [];
+      expect(explainError(error.name, args), error.name).to.not.match(/refused the request/);
+    }
+  });
+
+  it("explains the refusals of issue 10's rules with their arguments", function () {
+    const at = Date.UTC(2026, 0, 15, 10, 30) / 1000;
+    expect(explainError("ConsentSignatureDeadlineTooFar", [BigInt(at + 60), BigInt(at)])).to.equal(
+      "A signature may be used at most one hour before its deadline: this one's is later than " +
+        "Thu, 15 Jan 2026 10:30:00 GMT. Sign again with a deadline within the hour (check that your computer's clock " +
+        "is right).",
+    );
+    expect(explainError("ConsentEmergencyAccessAlreadyOpen", [PATIENT, CLINIC, BigInt(at)])).to.equal(
+      "Your emergency access to this patient is still open until Thu, 15 Jan 2026 10:30:00 GMT: it cannot be " +
+        "renewed before it ends.",
+    );
+    expect(explainError("DisclosureLogBatchTooLarge", [4n, 2n ** 64n - 1n, 2n ** 20n])).to.equal(
+      "A disclosure batch may cover at most 1048576 entries: 4 to 18446744073709551615 is more. Anchor it in " +
+        "smaller batches.",
+    );
+    expect(explainError("DisclosureLogSequenceExhausted", [2n ** 64n - 1n])).to.equal(
+      "A disclosure batch cannot end at 18446744073709551615, the last sequence number there is: no batch could " +
+        "follow it.",
+    );
+    expect(explainError("ConsentUnauthorizedDelegate", [PATIENT, CLINIC])).to.match(/revoking everything removes/);
+  });
+
+  it("names the missing categories of AccessCategoryNotGranted", function () {
+    expect(explainError("AccessCategoryNotGranted", [parseCategories("imaging,lab-results")])).to.equal(
+      "The consent does not cover lab results and imaging.",
+    );
+  });
+
+  it("decodes a revert into the contract's error in plain words", function () {
+    const data = encodeErrorResult({ abi: abis.ConsentRegistry, errorName: "ConsentNotLive", args: [PATIENT, CLINIC] });
+    const reverted = new ContractFunctionRevertedError({
+      abi: abis.ConsentRegistry,
+      data,
+      functionName: "revokeConsent",
+    });
+    const failure = describeFailure(new BaseError("wrapped", { cause: reverted }));
+    expect(failure).to.deep.equal({
+      kind: "reverted",
+      errorName: "ConsentNotLive",
+      message: "There is no active consent to revoke (never given, already revoked, or expired).",
+    });
+  });
+
+  it("treats a user's rejection as a calm notice, whether viem's error or a raw EIP-1193 code 4001", function () {
+    expect(describeFailure(new UserRejectedRequestError(new Error("no"))).kind).to.equal("rejected");
+    expect(describeFailure(Object.assign(new Error("User rejected"), { code: 4001 })).kind).to.equal("rejected");
+    expect(describeFailure(new Error("network down"))).to.deep.equal({ kind: "failed", message: "network down" });
+  });
+});
