@@ -148,7 +148,14 @@ export const emergencySet = (patient: PatientRow, allowed: boolean): PatientRow 
 
 /** ConsentGranted creates or replaces the pair's consent, stamped with the patient's current epoch. */
 export function grantedConsent(
-  args: { patient: Address; grantee: Address; categories: bigint; actions: number; purposes: number; expiresAt: number },
+  args: {
+    patient: Address;
+    grantee: Address;
+    categories: bigint;
+    actions: number;
+    purposes: number;
+    expiresAt: number;
+  },
   patient: PatientRow,
   position: EventPosition,
 ): ConsentRow {
