@@ -62,6 +62,31 @@ function footprint(m: Measurement): string {
   return text.length > 0 ? text.join("; ") : "no storage written";
 }
 
+/** Which kind of cost a term of the minimum is. */
+function costKind(t: MinimumTerm): string {
+  if (t.label === "cold read" || t.label === "cold reads" || t.label.startsWith("cold account"))
+    return "cold reads and calls";
+  if (t.label === "calldata" || t.label.startsWith("log ")) return "event and calldata";
+  if (t.label === "ecrecover" || t.label === "ecrecovers") return "signature recovery";
+  if (t.label === "intrinsic") return "intrinsic";
+  return "storage written";
+}
+
+/** How the minimum of `a` exceeds that of `b`, by kind of cost: "6,800 cold reads and calls, 1,420 event and calldata". */
+function minimumDifference(a: Measurement, b: Measurement): string {
+  const byKind = new Map<string, number>();
+  for (const [m, sign] of [
+    [a, 1],
+    [b, -1],
+  ] as const) {
+    for (const t of m.terms) byKind.set(costKind(t), (byKind.get(costKind(t)) ?? 0) + sign * t.gas);
+  }
+  return [...byKind]
+    .filter(([, gas]) => gas !== 0)
+    .map(([kind, gas]) => `${gas < 0 ? "−" : ""}${n(Math.abs(gas))} ${kind}`)
+    .join(", ");
+}
+
 function operationsTable(operations: Measurement[]): string {
   return markdownTable(
     ["operation", "gas", "minimum", "ratio", "goal", ""],
@@ -141,9 +166,9 @@ function gasSections(run: GasRun): Sections {
     "gas-anchors": anchorsTable(anchors),
     "gas-comparison":
       `A new consent costs ${n(grantNew.gas - approve.gas)} gas more than a first \`approve\`, ` +
-      `${n(grantNew.minimum - approve.minimum)} of it in the minimum. A relayed signed grant costs ` +
-      `${n(grantBySig.gas - permit.gas)} more than a relayed \`permit\`, ${n(grantBySig.minimum - permit.minimum)} ` +
-      `of it in the minimum.`,
+      `${n(grantNew.minimum - approve.minimum)} of it in the minimum (${minimumDifference(grantNew, approve)}). ` +
+      `A relayed signed grant costs ${n(grantBySig.gas - permit.gas)} more than a relayed \`permit\`, ` +
+      `${n(grantBySig.minimum - permit.minimum)} of it in the minimum (${minimumDifference(grantBySig, permit)}).`,
   };
 }
 
