@@ -18,6 +18,12 @@ export function sectionNames(text: string): string[] {
   return [...text.matchAll(/<!-- BEGIN GENERATED: ([\w-]+)/g)].map((match) => match[1]);
 }
 
+/** A table as it is; prose wrapped. */
+function asMarkdown(content: string): string {
+  const trimmed = content.trim();
+  return trimmed.startsWith("|") ? trimmed : wrapParagraph(trimmed);
+}
+
 /** `text` with each section's content replaced; a section without its markers, or markers without a section, throw. */
 export function replaceSections(file: string, text: string, sections: Sections): string {
   const unknown = sectionNames(text).filter((name) => !(name in sections));
@@ -28,10 +34,27 @@ export function replaceSections(file: string, text: string, sections: Sections):
     if (!pattern.test(result)) throw new Error(`${file}: the markers of the generated section "${name}" are missing`);
     result = result.replace(
       pattern,
-      () => `<!-- BEGIN GENERATED: ${name} (${NOTICE}) -->\n\n${content.trim()}\n\n<!-- END GENERATED: ${name} -->`,
+      () =>
+        `<!-- BEGIN GENERATED: ${name} (${NOTICE}) -->\n\n${asMarkdown(content)}\n\n<!-- END GENERATED: ${name} -->`,
     );
   }
   return result;
+}
+
+/** A paragraph wrapped at `width` columns, as the hand-written docs are (prettier leaves prose as it is written). */
+export function wrapParagraph(text: string, width = 120): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter((w) => w !== "")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== "") lines.push(line);
+  return lines.join("\n");
 }
 
 /** Formats markdown with the repository's prettier configuration for `file`. */
