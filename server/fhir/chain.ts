@@ -8,7 +8,7 @@ import type { ConsentChainEvent } from "@/lib/fhir/auditEvent";
 import type { ProviderFacts } from "@/lib/fhir/consent";
 import { getProviderInfo } from "@/lib/providers";
 import type { Gateway } from "@/server/gateway/context";
-import { chainUnavailable } from "@/server/gateway/errors";
+import { chainUnavailable } from "@/server/gateway/http/errors";
 
 const clients = new WeakMap<Gateway, ConsentClient>();
 

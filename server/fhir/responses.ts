@@ -3,7 +3,7 @@
 import type { OperationOutcome, OperationOutcomeIssue, Resource } from "fhir/r4";
 import { FHIR_JSON } from "@/lib/fhir/capability";
 import { GATEWAY_ERROR_SYSTEM } from "@/lib/fhir/codes";
-import { handleGateway, type RouteContext } from "@/server/gateway/http";
+import { handleGateway, type RouteContext } from "@/server/gateway/http/pipeline";
 
 export const FHIR_CONTENT_TYPE = `${FHIR_JSON}; charset=utf-8`;
 

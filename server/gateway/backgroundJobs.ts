@@ -3,10 +3,10 @@
 // who turned emergency access off); every GATEWAY_BLOB_SWEEP_INTERVAL_SECONDS it deletes the blobs no record
 // references in time. Errors are logged and never end the process.
 import type { Gateway } from "./context";
-import { anchorDisclosures } from "./disclosureAnchor";
-import { sweepEscrowCopies } from "./emergencyAccess";
-import { sweepRevokedKeys } from "./keySweep";
-import { sweepUnreferencedBlobs } from "./blobBindings";
+import { anchorDisclosures } from "./chain/disclosureAnchor";
+import { sweepEscrowCopies } from "./emergency/emergencyAccess";
+import { sweepRevokedKeys } from "./records/keySweep";
+import { sweepUnreferencedBlobs } from "./storage/blobBindings";
 
 const store = globalThis as typeof globalThis & {
   __medconsentGatewayTimer?: ReturnType<typeof setInterval>;

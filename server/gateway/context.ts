@@ -2,13 +2,13 @@
 // hot reload reuses them (PGlite must not open its data folder twice).
 import path from "node:path";
 import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
-import { openBlobStore, type BlobStore } from "./blobStore";
-import { createChainAccess, type ChainAccess } from "./chainAccess";
+import { openBlobStore, type BlobStore } from "./storage/blobStore";
+import { createChainAccess, type ChainAccess } from "./chain/chainReads";
 import { readGatewayConfig, type GatewayConfig } from "./config";
-import { openDb, type Db } from "./db";
-import { reconcileAtStart } from "./disclosureAnchor";
-import { migrate } from "./migrations";
-import { createRateLimiter, type RateLimiter } from "./rateLimit";
+import { openDb, type Db } from "./storage/db";
+import { reconcileAtStart } from "./chain/disclosureAnchor";
+import { migrate } from "./storage/migrations";
+import { createRateLimiter, type RateLimiter } from "./http/rateLimit";
 
 export interface Gateway {
   config: GatewayConfig;

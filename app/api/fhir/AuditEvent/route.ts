@@ -1,7 +1,7 @@
 // GET /api/fhir/AuditEvent?patient=0x…: the patient's disclosures and consent events as AuditEvents (patient only).
 import { fhirResponse, handleFhir } from "@/server/fhir/responses";
 import { searchAuditEvents } from "@/server/fhir/search";
-import { requireSession } from "@/server/gateway/sessions";
+import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -2,7 +2,7 @@
 // consents (the patient), or of the caller's own consent (a provider with a live READ consent).
 import { fhirResponse, handleFhir } from "@/server/fhir/responses";
 import { searchConsents } from "@/server/fhir/search";
-import { requireSession } from "@/server/gateway/sessions";
+import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

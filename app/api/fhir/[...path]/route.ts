@@ -1,6 +1,6 @@
 // Any other /api/fhir path: an OperationOutcome 404, as a FHIR client expects, instead of the portal's HTML page.
 import { handleFhir } from "@/server/fhir/responses";
-import { notFound } from "@/server/gateway/errors";
+import { notFound } from "@/server/gateway/http/errors";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

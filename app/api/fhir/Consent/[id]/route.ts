@@ -1,7 +1,7 @@
 // GET /api/fhir/Consent/{id}: one Consent, under the same access rule as the search.
 import { fhirResponse, handleFhir } from "@/server/fhir/responses";
 import { readConsent } from "@/server/fhir/search";
-import { requireSession } from "@/server/gateway/sessions";
+import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

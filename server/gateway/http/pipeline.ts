@@ -1,13 +1,13 @@
 // The one wrapper every gateway route runs through: request id, cross-origin check, rate limits, and JSON errors.
 // Route handlers stay thin: parse, call a gateway function, respond.
 import { createHash, randomUUID } from "node:crypto";
-import { startBackgroundJobs } from "./backgroundJobs";
-import { GatewayConfigError } from "./config";
-import { getGateway, type Gateway } from "./context";
+import { startBackgroundJobs } from "@/server/gateway/backgroundJobs";
+import { GatewayConfigError } from "@/server/gateway/config";
+import { getGateway, type Gateway } from "@/server/gateway/context";
 import { readCookie } from "./cookies";
 import { forbidden, GatewayError } from "./errors";
 import type { Limit, RateLimiter } from "./rateLimit";
-import { findSession } from "./sessions";
+import { findSession } from "@/server/gateway/auth/sessions";
 
 export interface RouteContext {
   request: Request;

@@ -1,9 +1,9 @@
 // The gas-free relay's daily quotas, counted in the database (relay_usage, migration 4) so they survive restarts and
 // are shared by every gateway process: relays per patient account, relays for everyone, and gas for everyone, per
 // UTC day. A relay reserves its share before it is sent; a refusal is 429 with Retry-After until the day rolls over.
-import type { RelayQuota } from "./config";
-import type { Db, Queryable } from "./db";
-import { GatewayError } from "./errors";
+import type { RelayQuota } from "@/server/gateway/config";
+import type { Db, Queryable } from "@/server/gateway/storage/db";
+import { GatewayError } from "@/server/gateway/http/errors";
 
 export const DAY_MS = 86_400_000;
 /** The relay_usage row that counts all accounts together. */

@@ -8,11 +8,11 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { abis } from "@/lib/contracts/deployedContracts";
 import { publicKeyFromHex, publicKeyToHex, unwrapRecordKey, VaultError } from "@/lib/vault";
 import { isEscrowCategory, rewrapEscrowCopy } from "@/lib/vault/escrow";
-import type { RecordMeta } from "./chainAccess";
-import type { Gateway } from "./context";
-import type { NewDisclosure } from "./disclosures";
-import { badRequest, chainUnavailable, forbidden, GatewayError, notFound } from "./errors";
-import { confirmationBlock } from "./keySweep";
+import type { RecordMeta } from "@/server/gateway/chain/chainReads";
+import type { Gateway } from "@/server/gateway/context";
+import type { NewDisclosure } from "@/server/gateway/storage/disclosures";
+import { badRequest, chainUnavailable, forbidden, GatewayError, notFound } from "@/server/gateway/http/errors";
+import { confirmationBlock } from "@/server/gateway/records/keySweep";
 import {
   deleteEscrowKeys,
   escrowPatients,
@@ -20,7 +20,7 @@ import {
   findEscrowKey,
   logEscrowDisclosure,
   upsertEscrowKey,
-} from "./escrowKeys";
+} from "@/server/gateway/storage/escrowKeys";
 
 interface Escrow {
   /** The gateway's account: the escrow's public key is published under this address. */

@@ -5,9 +5,9 @@ import { randomBytes } from "node:crypto";
 import { BaseError, getAddress, HttpRequestError, isAddress, TimeoutError, type Hex, type PublicClient } from "viem";
 import { parseSiweMessage } from "viem/siwe";
 import { toBase64Url } from "@/lib/vault/encoding";
-import type { GatewayConfig } from "./config";
-import type { Db } from "./db";
-import { badRequest, chainUnavailable, GatewayError } from "./errors";
+import type { GatewayConfig } from "@/server/gateway/config";
+import type { Db } from "@/server/gateway/storage/db";
+import { badRequest, chainUnavailable, GatewayError } from "@/server/gateway/http/errors";
 import { sha256, SESSION_LIFETIME_MS, type Session } from "./sessions";
 
 export const NONCE_LIFETIME_MS = 5 * 60 * 1000;

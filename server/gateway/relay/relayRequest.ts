@@ -3,7 +3,7 @@
 import { getAddress, isAddress, type Abi, type AbiParameter, type Address } from "viem";
 import { RELAYABLE_FUNCTIONS, type RelayableFunction } from "@/lib/consentSignatures";
 import { abis } from "@/lib/contracts/deployedContracts";
-import { badRequest } from "./errors";
+import { badRequest } from "@/server/gateway/http/errors";
 
 /** The largest relay body: a grant's arguments take about 500 bytes. */
 export const RELAY_MAX_BODY_BYTES = 8_192;

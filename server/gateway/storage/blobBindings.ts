@@ -3,12 +3,12 @@
 // carry the patient's own wrapped key until the record is mined, and is deleted if no RecordAdded references it in time.
 import type { Address } from "viem";
 import { cidOfHash } from "@/lib/vault/cid";
-import type { RecordMeta } from "./chainAccess";
-import type { GatewayConfig } from "./config";
-import type { Gateway } from "./context";
+import type { RecordMeta } from "@/server/gateway/chain/chainReads";
+import type { GatewayConfig } from "@/server/gateway/config";
+import type { Gateway } from "@/server/gateway/context";
 import type { Queryable } from "./db";
 import { BlobDamagedError, type BlobBody, type BlobKey } from "./blobStore";
-import { GatewayError, notFound } from "./errors";
+import { GatewayError, notFound } from "@/server/gateway/http/errors";
 
 export interface BlobBinding {
   patient: Address;

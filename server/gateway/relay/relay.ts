@@ -12,11 +12,11 @@ import {
 } from "viem";
 import { abis } from "@/lib/contracts/deployedContracts";
 import { explainError } from "@/lib/accessErrors";
-import type { Gateway } from "./context";
-import { chainUnavailable, forbidden, GatewayError } from "./errors";
+import type { Gateway } from "@/server/gateway/context";
+import { chainUnavailable, forbidden, GatewayError } from "@/server/gateway/http/errors";
 import { checkRelayQuota, releaseRelay, reserveRelay } from "./relayQuota";
 import type { RelayCall } from "./relayRequest";
-import type { Session } from "./sessions";
+import type { Session } from "@/server/gateway/auth/sessions";
 
 // Sends one at a time in this process, so two relays never race for the relayer's account nonce.
 let sendQueue: Promise<unknown> = Promise.resolve();

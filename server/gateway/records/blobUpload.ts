@@ -14,9 +14,9 @@ import {
   findBinding,
   storeBinding,
   type NewBinding,
-} from "./blobBindings";
-import type { Gateway } from "./context";
-import { badRequest, forbidden, tooLarge } from "./errors";
+} from "@/server/gateway/storage/blobBindings";
+import type { Gateway } from "@/server/gateway/context";
+import { badRequest, forbidden, tooLarge } from "@/server/gateway/http/errors";
 
 export interface BlobUpload {
   cid: string;

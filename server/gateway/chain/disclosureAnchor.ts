@@ -20,10 +20,10 @@ import {
 import { abis } from "@/lib/contracts/deployedContracts";
 import { revertDataOf } from "@/lib/revertData";
 import { disclosureLeaf, merkleTree } from "@/lib/vault/disclosureProof";
-import type { Gateway } from "./context";
-import type { Queryable } from "./db";
-import { chainUnavailable, GatewayError } from "./errors";
-import { unsequencedDisclosures, type UnsequencedDisclosure } from "./disclosures";
+import type { Gateway } from "@/server/gateway/context";
+import type { Queryable } from "@/server/gateway/storage/db";
+import { chainUnavailable, GatewayError } from "@/server/gateway/http/errors";
+import { unsequencedDisclosures, type UnsequencedDisclosure } from "@/server/gateway/storage/disclosures";
 
 /** The most entries in one batch, so the tree and the transaction stay small (DisclosureLog.MAX_BATCH() is larger). */
 export const MAX_BATCH = 10_000;

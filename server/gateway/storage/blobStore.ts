@@ -8,8 +8,8 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import type { Address, Hex } from "viem";
 import { hashOfCid, isRecordCid } from "@/lib/vault/cid";
-import type { BlobStoreConfig } from "./config";
-import { tooLarge } from "./errors";
+import type { BlobStoreConfig } from "@/server/gateway/config";
+import { tooLarge } from "@/server/gateway/http/errors";
 
 /** A blob is stored per patient: two patients who upload identical bytes each have their own copy. */
 export interface BlobKey {

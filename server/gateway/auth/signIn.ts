@@ -1,7 +1,7 @@
 // The sign-in endpoints' work: nonce issue, SIWE verification into a session cookie, session lookup, logout.
-import { clearCookie, readCookie, setCookie } from "./cookies";
-import type { Gateway } from "./context";
-import { notSignedIn } from "./errors";
+import { clearCookie, readCookie, setCookie } from "@/server/gateway/http/cookies";
+import type { Gateway } from "@/server/gateway/context";
+import { notSignedIn } from "@/server/gateway/http/errors";
 import { issueNonce, NONCE_LIFETIME_MS, parseSignInBody, siweClientId, verifySignIn } from "./siwe";
 import { createSession, deleteSession, findSession, type Session } from "./sessions";
 

@@ -1,5 +1,5 @@
 // Response builders for the route handlers.
-import { json } from "./http";
+import { json } from "./pipeline";
 
 /** A JSON response that sets cookies (one Set-Cookie header each). */
 export function jsonWithCookies(status: number, body: unknown, cookies: string[]): Response {

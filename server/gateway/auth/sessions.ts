@@ -3,9 +3,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { getAddress, type Address } from "viem";
 import { toBase64Url } from "@/lib/vault/encoding";
-import { readCookie, type CookieNames } from "./cookies";
-import type { Db } from "./db";
-import { notSignedIn } from "./errors";
+import { readCookie, type CookieNames } from "@/server/gateway/http/cookies";
+import type { Db } from "@/server/gateway/storage/db";
+import { notSignedIn } from "@/server/gateway/http/errors";
 
 /** The longest a session lasts; a SIWE message's expirationTime can make it shorter. */
 export const SESSION_LIFETIME_MS = 8 * 3600 * 1000;

@@ -16,7 +16,7 @@ import { explainError } from "@/lib/accessErrors";
 import { READ } from "@/lib/consentCodes";
 import type { MedConsentAddresses } from "@/lib/consentClient";
 import { revertDataOf } from "@/lib/revertData";
-import { chainUnavailable } from "./errors";
+import { chainUnavailable } from "@/server/gateway/http/errors";
 
 export interface RecordMeta {
   contentHash: Hex;

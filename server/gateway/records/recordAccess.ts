@@ -5,15 +5,15 @@ import type { Address, Hex } from "viem";
 import { APPEND, EMERGENCY, READ, TREATMENT } from "@/lib/consentCodes";
 import { fromBase64Url, toBase64Url } from "@/lib/vault/encoding";
 import { WRAPPED_KEY_LENGTH } from "@/lib/vault/keyWrap";
-import { openBoundBlob, refreshReferences } from "./blobBindings";
-import type { BlobBody } from "./blobStore";
-import type { Gateway } from "./context";
-import { logDisclosureWithKey } from "./disclosures";
-import { purgeEscrowIfEmergencyOff, serveEscrowKey } from "./emergencyAccess";
-import { badRequest, forbidden, GatewayError, notFound } from "./errors";
+import { openBoundBlob, refreshReferences } from "@/server/gateway/storage/blobBindings";
+import type { BlobBody } from "@/server/gateway/storage/blobStore";
+import type { Gateway } from "@/server/gateway/context";
+import { logDisclosureWithKey } from "@/server/gateway/storage/disclosures";
+import { purgeEscrowIfEmergencyOff, serveEscrowKey } from "@/server/gateway/emergency/emergencyAccess";
+import { badRequest, forbidden, GatewayError, notFound } from "@/server/gateway/http/errors";
 import { deleteKeysOfRefusedRead } from "./keySweep";
-import { findWrappedKey, keyVersions, listOwnKeys, storeWrappedKeyVersion } from "./wrappedKeys";
-import type { RecordMeta } from "./chainAccess";
+import { findWrappedKey, keyVersions, listOwnKeys, storeWrappedKeyVersion } from "@/server/gateway/storage/wrappedKeys";
+import type { RecordMeta } from "@/server/gateway/chain/chainReads";
 
 const keyNotFound = () =>
   notFound("key_not_found", "No key to this record has been shared with you yet: ask the patient to share it.");

@@ -4,9 +4,9 @@
 // a chain check at or before that block: a lagging node or a reorg can refuse a read, but never delete a valid key.
 import type { Address } from "viem";
 import { READ } from "@/lib/consentCodes";
-import type { AccessRefusal } from "./chainAccess";
-import type { Gateway } from "./context";
-import { deleteReaderKeys, grantedKeyGroups } from "./wrappedKeys";
+import type { AccessRefusal } from "@/server/gateway/chain/chainReads";
+import type { Gateway } from "@/server/gateway/context";
+import { deleteReaderKeys, grantedKeyGroups } from "@/server/gateway/storage/wrappedKeys";
 
 /** Which of a reader's keys a refusal ends: all (the consent is gone), the record's category only, or none. */
 type DeletionScope = "all" | "category" | "none";
