@@ -1,5 +1,6 @@
 // The chain reads behind the FHIR resources: consents (listConsents), the patient's events, providers' public
 // records. Every read fails closed: an RPC failure is 503 chain_unavailable, never a partial answer.
+import "server-only";
 import { BaseError, http, type Address } from "viem";
 import { abis } from "@/lib/contracts/deployedContracts";
 import { createConsentClient, deploymentOf, type ConsentClient } from "@/lib/consentClient";

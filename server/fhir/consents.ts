@@ -1,5 +1,6 @@
 // A patient's consents as FHIR Consents, built from the chain: one per (patient, grantee) ever granted, with its
 // revocation (one consent, or all at once) when revoked, plus one per provider that used emergency access.
+import "server-only";
 import type { Consent } from "fhir/r4";
 import type { Address } from "viem";
 import { emergencyReasonOf } from "@/lib/emergency";

@@ -1,5 +1,6 @@
 // The FHIR routes' wrapper: the gateway's own machinery (request id, rate limits, sessions, fail closed 503), with every
 // refusal turned into an OperationOutcome of the same status, and resources sent as application/fhir+json.
+import "server-only";
 import type { OperationOutcome, OperationOutcomeIssue, Resource } from "fhir/r4";
 import { FHIR_JSON } from "@/lib/fhir/capability";
 import { GATEWAY_ERROR_SYSTEM } from "@/lib/fhir/codes";

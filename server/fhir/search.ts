@@ -1,5 +1,6 @@
 // The FHIR interactions: Consent search and read, AuditEvent search. Each checks the session and the access rule,
 // then builds the resources from the chain (and the disclosure log).
+import "server-only";
 import type { AuditEvent, Bundle, Consent } from "fhir/r4";
 import type { Address } from "viem";
 import { consentAuditEvent, disclosureAuditEvent, type AuditContext } from "@/lib/fhir/auditEvent";

@@ -1,5 +1,6 @@
 // The gateway's configuration: one typed object read from the environment at first use, with errors that name the
 // variable. Chain, RPC and contract addresses come from the portal's appConfig (the generated bindings).
+import "server-only";
 import path from "node:path";
 import { getAddress, hexToBytes, isAddress, type Address, type Chain, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";

@@ -1,5 +1,6 @@
 // The gateway's long-lived parts, created once per server process on first use and kept on globalThis, so a dev-mode
 // hot reload reuses them (PGlite must not open its data folder twice).
+import "server-only";
 import path from "node:path";
 import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
 import { openBlobStore, type BlobStore } from "./storage/blobStore";

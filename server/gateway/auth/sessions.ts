@@ -1,5 +1,6 @@
 // Sessions after Sign-In with Ethereum: the cookie holds 32 random bytes; the database holds only their SHA-256, so a
 // leaked database cannot be replayed as cookies.
+import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { getAddress, type Address } from "viem";
 import { toBase64Url } from "@/lib/vault/encoding";

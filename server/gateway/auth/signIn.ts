@@ -1,4 +1,5 @@
 // The sign-in endpoints' work: nonce issue, SIWE verification into a session cookie, session lookup, logout.
+import "server-only";
 import { clearCookie, readCookie, setCookie } from "@/server/gateway/http/cookies";
 import type { Gateway } from "@/server/gateway/context";
 import { notSignedIn } from "@/server/gateway/http/errors";

@@ -1,6 +1,7 @@
 // Sign-In with Ethereum (EIP-4361): single-use nonces bound to the browser that asked for them, then a strict check
 // of the signed message against this gateway's origin and chain, then the signature (EOA, ERC-1271 or ERC-6492
 // through viem's verifyMessage, which asks the chain for contract wallets).
+import "server-only";
 import { randomBytes } from "node:crypto";
 import { BaseError, getAddress, HttpRequestError, isAddress, TimeoutError, type Hex, type PublicClient } from "viem";
 import { parseSiweMessage } from "viem/siwe";

@@ -2,6 +2,7 @@
 // can act on (RecordNotFound, checkAccess's reasons) is decoded. Record metadata other than supersededBy never
 // changes, so (contentHash, category, author) is cached per record; consent (hasAccess) is never cached. Access
 // decisions are read at an explicit block number, so the gateway can say (and log) which chain state it acted on.
+import "server-only";
 import {
   BaseError,
   decodeErrorResult,

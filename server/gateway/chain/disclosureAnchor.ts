@@ -7,6 +7,7 @@
 // while one is in flight no new batch is planned. So every row ends in exactly one anchored batch, whatever crashed
 // when. The lock: PGlite is one process, so an in-process queue; PostgreSQL adds an advisory lock held only while
 // reconciling and planning, never while a transaction confirms.
+import "server-only";
 import {
   decodeErrorResult,
   encodeFunctionData,

@@ -3,6 +3,7 @@
 // under the gateway's address, its secret half from GATEWAY_ESCROW_KEY, never in the database). A provider whose
 // break-glass window is open on chain gets the record key re-wrapped for its own published key, in memory, for that
 // one request; the copy itself is never served. Turning emergency access off deletes every copy.
+import "server-only";
 import { BaseError, zeroHash, type Address, type Hex } from "viem";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { abis } from "@/lib/contracts/deployedContracts";

@@ -1,5 +1,6 @@
 // Request bodies read with a size cap: the Content-Length header is checked first, then the stream is read chunk by
 // chunk and abandoned as soon as it passes the cap, so an oversized upload is never held in memory.
+import "server-only";
 import { badRequest, tooLarge } from "./errors";
 
 /** The body's bytes; 413 too_large once it is longer than `limit` bytes. */

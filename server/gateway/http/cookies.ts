@@ -1,6 +1,7 @@
 // The gateway's two cookies: medconsent_siwe (who asked for a nonce) and medconsent_session (who is signed in). Off
 // localhost they carry the `__Host-` prefix, which browsers accept only with Secure, Path=/ and no Domain: no
 // subdomain and no plain-http page can then plant a cookie of that name (a session fixation) for the portal.
+import "server-only";
 
 export const SIWE_COOKIE = "medconsent_siwe";
 export const SESSION_COOKIE = "medconsent_session";

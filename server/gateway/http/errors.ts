@@ -1,4 +1,5 @@
 // The gateway's refusals: each becomes a JSON response { error, message [, reason] } with its status code.
+import "server-only";
 
 export class GatewayError extends Error {
   constructor(

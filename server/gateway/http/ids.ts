@@ -1,5 +1,6 @@
 // Parsing of every identifier that arrives in a URL or query: addresses, record ids, categories, purposes, CIDs.
 // Nothing unvalidated ever reaches a path, an object key or a contract call.
+import "server-only";
 import { getAddress, isAddress, type Address } from "viem";
 import { PURPOSES } from "@/lib/consentCodes";
 import { isRecordCid } from "@/lib/vault/cid";

@@ -1,7 +1,7 @@
 // The one wrapper every gateway route runs through: request id, cross-origin check, rate limits, and JSON errors.
 // Route handlers stay thin: parse, call a gateway function, respond.
+import "server-only";
 import { createHash, randomUUID } from "node:crypto";
-import { startBackgroundJobs } from "@/server/gateway/backgroundJobs";
 import { GatewayConfigError } from "@/server/gateway/config";
 import { getGateway, type Gateway } from "@/server/gateway/context";
 import { readCookie } from "./cookies";
@@ -148,7 +148,6 @@ async function runChecked(
   handler: (context: RouteContext) => Promise<Response>,
 ): Promise<Response> {
   const gateway = await getGateway();
-  startBackgroundJobs(gateway);
   // Browsers send Origin on cross-site POST/PUT/DELETE; other clients (scripts, curl) send none and need a session.
   const origin = request.headers.get("origin");
   if (STATE_CHANGING.has(request.method) && origin !== null && origin !== gateway.config.origin) {

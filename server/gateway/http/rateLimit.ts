@@ -2,6 +2,7 @@
 // a wall-clock boundary into two allowances): in this process's memory (PGlite, one process), or in PostgreSQL when
 // DATABASE_URL is set, so every gateway process sharing the database counts together. Each check is O(1): one map
 // entry per key in memory (a size cap evicts the oldest), one upsert in PostgreSQL.
+import "server-only";
 import type { Db } from "@/server/gateway/storage/db";
 
 export type Limit = { allowed: true } | { allowed: false; retryAfter: number };

@@ -1,4 +1,5 @@
 // Response builders for the route handlers.
+import "server-only";
 import { json } from "./pipeline";
 
 /** A JSON response that sets cookies (one Set-Cookie header each). */

@@ -2,6 +2,7 @@
 // uploader is the patient, or a provider whose consent lets it add records of that category; the bytes stream to the
 // store and must hash to the CID; the patient's quotas must have room; and the patient's own wrapped key may come
 // along (X-Wrapped-Key), kept until the record is on chain so it cannot be lost between the two.
+import "server-only";
 import type { Address, Hex } from "viem";
 import { APPEND } from "@/lib/consentCodes";
 import { hashOfCid } from "@/lib/vault/cid";

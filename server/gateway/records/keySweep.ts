@@ -2,6 +2,7 @@
 // read deletes the reader's keys (deleteKeysOfRefusedRead); the sweep catches readers who never came back. Either
 // deletes only once the refusal also holds GATEWAY_KEY_DELETION_CONFIRMATIONS blocks back, and only keys stored after
 // a chain check at or before that block: a lagging node or a reorg can refuse a read, but never delete a valid key.
+import "server-only";
 import type { Address } from "viem";
 import { READ } from "@/lib/consentCodes";
 import type { AccessRefusal } from "@/server/gateway/chain/chainReads";

@@ -1,6 +1,7 @@
 // Serving records and storing their wrapped keys. A read is decided by the chain at that moment (hasAccess at the
 // latest block, whose number is logged with it), logged before any byte is returned, and answered with the ciphertext plus the reader's own wrapped key; the gateway never
 // sees a record key or a plaintext.
+import "server-only";
 import type { Address, Hex } from "viem";
 import { APPEND, EMERGENCY, READ, TREATMENT } from "@/lib/consentCodes";
 import { fromBase64Url, toBase64Url } from "@/lib/vault/encoding";

@@ -2,6 +2,7 @@
 // ConsentRegistry, paying the gas from the relayer's account (RELAYER_PRIVATE_KEY). Everything that can refuse —
 // session, quotas, simulation, gas estimate — runs before the one-at-a-time send queue, so a refused or slow request
 // never holds up the others, and a bad signature never costs gas.
+import "server-only";
 import {
   BaseError,
   ContractFunctionRevertedError,

@@ -1,6 +1,7 @@
 // The gas-free relay's daily quotas, counted in the database (relay_usage, migration 4) so they survive restarts and
 // are shared by every gateway process: relays per patient account, relays for everyone, and gas for everyone, per
 // UTC day. A relay reserves its share before it is sent; a refusal is 429 with Retry-After until the day rolls over.
+import "server-only";
 import type { RelayQuota } from "@/server/gateway/config";
 import type { Db, Queryable } from "@/server/gateway/storage/db";
 import { GatewayError } from "@/server/gateway/http/errors";

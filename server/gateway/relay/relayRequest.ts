@@ -1,5 +1,6 @@
 // The gas-free relay's request, checked without the chain: the body names one of the two relayable functions of the
 // ConsentRegistry and its arguments as strings, converted here to their ABI types; anything else is 400.
+import "server-only";
 import { getAddress, isAddress, type Abi, type AbiParameter, type Address } from "viem";
 import { RELAYABLE_FUNCTIONS, type RelayableFunction } from "@/lib/consentSignatures";
 import { abis } from "@/lib/contracts/deployedContracts";

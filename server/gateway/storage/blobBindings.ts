@@ -1,6 +1,7 @@
 // Blob bindings: each stored ciphertext belongs to the patient (and category) it was uploaded for, and a record's bytes
 // are served only when that binding matches the record on chain. A binding counts against its patient's quotas, may
 // carry the patient's own wrapped key until the record is mined, and is deleted if no RecordAdded references it in time.
+import "server-only";
 import type { Address } from "viem";
 import { cidOfHash } from "@/lib/vault/cid";
 import type { RecordMeta } from "@/server/gateway/chain/chainReads";

@@ -1,6 +1,7 @@
 // Where encrypted record files live: a folder (the default) or an S3-compatible bucket, one copy per patient under
 // `<patient>/<cid>`. Uploads stream into a temporary file (hashed and capped as they arrive), then are committed;
 // reads stream back out, checked against the CID as they flow, so a damaged file is never served as valid.
+import "server-only";
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";

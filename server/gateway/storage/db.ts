@@ -1,6 +1,7 @@
 // The gateway's database: one small interface over PGlite (embedded Postgres in a data folder, the default) and a pg
 // Pool (DATABASE_URL). Both speak the same SQL with $1 parameters; bytea columns come back as Uint8Array (pg gives a
 // Buffer, which is one). int8 columns come back as number (PGlite) or string (pg): read them with Number()/BigInt().
+import "server-only";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 

@@ -1,6 +1,7 @@
 // The disclosure log: one row per record served, written before the bytes leave the gateway with an insertion id, and
 // later given its log sequence number and anchored on chain in a Merkle batch (disclosureAnchor.ts). A patient reads
 // their rows with the proof that ties each to a root.
+import "server-only";
 import type { Address, Hex } from "viem";
 import {
   disclosureLeaf,

@@ -1,6 +1,7 @@
 // Escrow copies of routine record keys: one per (patient, record), wrapped for the operator's escrow key, kept apart
 // from wrapped_keys so no listing or read of wrapped keys can ever return one. Only the emergency read uses them, to
 // re-wrap in memory for a provider whose break-glass window is open.
+import "server-only";
 import type { Address } from "viem";
 import { disclosureParams, type NewDisclosure } from "./disclosures";
 import type { Queryable } from "./db";

@@ -1,5 +1,6 @@
 // The gateway's schema as numbered SQL migrations, applied in order once per database and recorded in
 // schema_migrations. The same SQL runs on PGlite and Postgres. Never edit a released migration: add the next one.
+import "server-only";
 import type { Db } from "./db";
 
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [

@@ -1,6 +1,7 @@
 // Wrapped record keys: one per (patient, record, recipient), the record key sealed to the recipient's X25519 key. The
 // gateway cannot open them; it hands each reader only their own, and deletes them once that reader loses access. A
 // replaced key is kept in wrapped_key_versions, so no key is ever lost silently.
+import "server-only";
 import type { Address } from "viem";
 import type { Db, Queryable } from "./db";
 
