@@ -3,13 +3,18 @@
 import "server-only";
 import { badRequest, tooLarge } from "./errors";
 
+/** The declared Content-Length, if any: 413 before anything is read when it is over the limit. */
+export function declaredLength(request: Request, limit: number): number | undefined {
+  const declared = request.headers.get("content-length");
+  if (declared === null) return undefined;
+  if (!/^\d+$/.test(declared)) throw badRequest("The Content-Length header is not a number.");
+  if (Number(declared) > limit) throw tooLarge(limit);
+  return Number(declared);
+}
+
 /** The body's bytes; 413 too_large once it is longer than `limit` bytes. */
 export async function readBodyCapped(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > limit)) {
-    if (/^\d+$/.test(declared)) throw tooLarge(limit);
-    throw badRequest("The Content-Length header is not a number.");
-  }
+  declaredLength(request, limit);
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -1,4 +1,5 @@
-// The gateway's refusals: each becomes a JSON response { error, message [, reason] } with its status code.
+// The gateway's one error type: each refusal has a status, a code and plain words, rendered once by handleGateway as
+// JSON { error, message [, reason] } or, on the FHIR routes, as an OperationOutcome.
 import "server-only";
 
 export class GatewayError extends Error {

@@ -1,11 +1,14 @@
-// The one wrapper every gateway route runs through: request id, cross-origin check, rate limits, and JSON errors.
-// Route handlers stay thin: parse, call a gateway function, respond.
+// The one wrapper every gateway route runs through: request id, cross-origin check, rate limits, and every refusal
+// rendered once, as the gateway's JSON or (the FHIR routes) an OperationOutcome. Route handlers stay thin: parse, call
+// a gateway function, respond.
 import "server-only";
 import { createHash, randomUUID } from "node:crypto";
 import { GatewayConfigError } from "@/server/gateway/config";
 import { getGateway, type Gateway } from "@/server/gateway/context";
 import { readCookie } from "./cookies";
-import { forbidden, GatewayError } from "./errors";
+import { clientIpOf } from "./clientAddress";
+import { GatewayError } from "./errors";
+import { errorAsJson, type ErrorRenderer } from "./responses";
 import type { Limit, RateLimiter } from "./rateLimit";
 import { findSession } from "@/server/gateway/auth/sessions";
 
@@ -30,30 +33,6 @@ export interface RouteContext {
 export type RouteKind = "auth" | "signIn" | "session" | "api";
 
 const STATE_CHANGING = new Set(["POST", "PUT", "DELETE", "PATCH"]);
-
-/**
- * The client's address. Next's server fills X-Forwarded-For with the socket's address only when the request has none,
- * so its left-most entries are whatever the client claimed: trust only the entry the nearest trusted proxy appended
- * (GATEWAY_TRUSTED_PROXY_HOPS from the right), or with no proxy the last one.
- */
-export function clientIpOf(forwardedFor: string | null, trustedProxyHops: number): string {
-  const entries = (forwardedFor ?? "")
-    .split(",")
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== "");
-  if (entries.length === 0) return "local";
-  return entries[Math.max(0, entries.length - Math.max(1, trustedProxyHops))];
-}
-
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return Response.json(body, { status, headers });
-}
-
-function errorResponse(error: GatewayError): Response {
-  const body: Record<string, string> = { error: error.code, message: error.message };
-  if (error.extra.reason !== undefined) body.reason = error.extra.reason;
-  return json(error.status, body, error.extra.headers);
-}
 
 const sessionKey = (token: string) => `session:${createHash("sha256").update(token).digest("base64url")}`;
 
@@ -94,47 +73,33 @@ async function checkRateLimits(
   return refusal(await gateway.authCeiling.take(["all"]), gateway.authCeiling, "from all clients together");
 }
 
-/**
- * The header a record read must carry: a link, a form or an image cannot send it, and a cross-site fetch that sets it
- * needs a CORS preflight, which the gateway never approves.
- */
-export const CLIENT_HEADER = "X-MedConsent-Client";
-
-/**
- * Refuses a request a cross-site page could have triggered (a top-level navigation, an <img>): it must carry
- * X-MedConsent-Client: 1 and must not be marked cross-site by the browser (Sec-Fetch-Site).
- */
-export function requireClientHeader(request: Request): void {
-  const crossSite = request.headers.get("sec-fetch-site") === "cross-site";
-  if (request.headers.get(CLIENT_HEADER) !== "1" || crossSite) {
-    throw forbidden(
-      `Records are read only by the MedConsent portal or a client that sends the ${CLIENT_HEADER}: 1 header, so a ` +
-        "link or an image on another site cannot read one in your name. Nothing was read or logged.",
-      "client_header_required",
-    );
+/** The refusal an error becomes: a GatewayError as it is, anything else a 500 (logged, its details not sent). */
+function asGatewayError(error: unknown, requestId: string): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof GatewayConfigError) {
+    console.error(`gateway: ${error.message}`);
+    return new GatewayError(500, "gateway_misconfigured", error.message);
   }
+  console.error(`gateway: request ${requestId} failed:`, error);
+  return new GatewayError(500, "internal_error", "The gateway failed to handle this request.");
 }
 
-/** Runs one gateway request; every response carries X-Request-Id and Cache-Control: no-store. */
+/**
+ * Runs one gateway request; any refusal is rendered by `renderError` (the gateway's JSON unless the route says
+ * otherwise). Every response carries X-Request-Id and Cache-Control: no-store.
+ */
 export async function handleGateway(
   request: Request,
   kind: RouteKind,
   handler: (context: RouteContext) => Promise<Response>,
+  renderError: ErrorRenderer = errorAsJson,
 ): Promise<Response> {
   const requestId = randomUUID();
   let response: Response;
   try {
     response = await runChecked(request, kind, requestId, handler);
   } catch (error) {
-    if (error instanceof GatewayError) {
-      response = errorResponse(error);
-    } else if (error instanceof GatewayConfigError) {
-      console.error(`gateway: ${error.message}`);
-      response = json(500, { error: "gateway_misconfigured", message: error.message });
-    } else {
-      console.error(`gateway: request ${requestId} failed:`, error);
-      response = json(500, { error: "internal_error", message: "The gateway failed to handle this request." });
-    }
+    response = renderError(asGatewayError(error, requestId));
   }
   response.headers.set("X-Request-Id", requestId);
   if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");

@@ -17,7 +17,8 @@ import {
   type NewBinding,
 } from "@/server/gateway/storage/blobBindings";
 import type { Gateway } from "@/server/gateway/context";
-import { badRequest, forbidden, tooLarge } from "@/server/gateway/http/errors";
+import { declaredLength } from "@/server/gateway/http/body";
+import { badRequest, forbidden } from "@/server/gateway/http/errors";
 
 export interface BlobUpload {
   cid: string;
@@ -44,15 +45,6 @@ export function parsePendingKeyHeader(text: string | null): Uint8Array | undefin
     );
   }
   return bytes;
-}
-
-/** The declared Content-Length, if any: 413 before anything is read when it is over the limit. */
-function declaredLength(request: Request, limit: number): number | undefined {
-  const declared = request.headers.get("content-length");
-  if (declared === null) return undefined;
-  if (!/^\d+$/.test(declared)) throw badRequest("The Content-Length header is not a number.");
-  if (Number(declared) > limit) throw tooLarge(limit);
-  return Number(declared);
 }
 
 export async function uploadBlob(

@@ -3,7 +3,8 @@
 // the CID's hash. X-Wrapped-Key may carry the patient's own wrapped key, kept until the record is on chain.
 import { TREATMENT } from "@/lib/consentCodes";
 import { parsePendingKeyHeader, uploadBlob } from "@/server/gateway/records/blobUpload";
-import { handleGateway, json } from "@/server/gateway/http/pipeline";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
 import { parseAddress, parseCategory, parseCid, parsePurpose } from "@/server/gateway/http/ids";
 import { requireSession } from "@/server/gateway/auth/sessions";
 

@@ -3,7 +3,8 @@
 // (GATEWAY_OPERATORS) may force one.
 import { anchorDisclosures } from "@/server/gateway/chain/disclosureAnchor";
 import { badRequest, forbidden } from "@/server/gateway/http/errors";
-import { handleGateway, json } from "@/server/gateway/http/pipeline";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
 import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";

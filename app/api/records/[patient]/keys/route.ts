@@ -1,5 +1,6 @@
 // GET /api/records/{patient}/keys: the patient's own wrapped record keys (patient only), for re-wrapping after a grant.
-import { handleGateway, json } from "@/server/gateway/http/pipeline";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
 import { parseAddress } from "@/server/gateway/http/ids";
 import { ownKeys } from "@/server/gateway/records/recordAccess";
 import { requireSession } from "@/server/gateway/auth/sessions";

@@ -2,7 +2,8 @@
 // key, wrapped for the escrow key (201 created, 200 replaced); only while their emergency access is on.
 import { readJsonBody } from "@/server/gateway/http/body";
 import { storeEscrowCopy } from "@/server/gateway/emergency/emergencyAccess";
-import { handleGateway, json } from "@/server/gateway/http/pipeline";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
 import { parseAddress, parseRecordId } from "@/server/gateway/http/ids";
 import { parseWrappedKeyBody } from "@/server/gateway/records/recordAccess";
 import { requireSession } from "@/server/gateway/auth/sessions";

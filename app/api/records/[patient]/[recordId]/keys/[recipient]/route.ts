@@ -4,7 +4,8 @@
 // GET: the current key and the versions it replaced, to the patient.
 import { noteRecordSeen } from "@/server/gateway/storage/blobBindings";
 import { readJsonBody } from "@/server/gateway/http/body";
-import { handleGateway, json } from "@/server/gateway/http/pipeline";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
 import { parseAddress, parseRecordId } from "@/server/gateway/http/ids";
 import { parseWrappedKeyBody, storeWrappedKey, wrappedKeyHistory } from "@/server/gateway/records/recordAccess";
 import { requireSession } from "@/server/gateway/auth/sessions";
