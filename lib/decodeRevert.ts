@@ -1,11 +1,27 @@
-// Finding a contract revert's raw data in whatever error a viem call threw, so callers can decode it against their ABI.
-import { BaseError, ContractFunctionRevertedError, isHex, type Hex } from "viem";
+// The one revert decoder: finds a contract revert's data in whatever error a viem call (or an EIP-1193 provider) threw
+// and decodes it against the five MedConsent contracts' errors, for the chain reads, the gateway, the CLI and the portal.
+import { BaseError, ContractFunctionRevertedError, decodeErrorResult, isHex, type Abi, type Hex } from "viem";
+import { abis } from "./contracts/deployedContracts";
+
+export interface DecodedRevert {
+  /** The custom error's name, e.g. "AccessNoConsent" (or Solidity's "Error" / "Panic"). */
+  errorName: string;
+  args: readonly unknown[];
+}
+
+const MEDCONSENT_ERRORS: Abi = [
+  ...abis.ConsentRegistry,
+  ...abis.ProviderRegistry,
+  ...abis.RecordRegistry,
+  ...abis.KeyDirectory,
+  ...abis.DisclosureLog,
+].filter((item) => item.type === "error");
 
 /**
- * The revert data carried somewhere in an RPC error's cause chain: a ContractFunctionRevertedError's `raw`, or hex
+ * The revert data carried somewhere in an error's cause chain: a ContractFunctionRevertedError's `raw`, or hex
  * (directly or nested under `data`) in some error's `data`.
  */
-export function revertDataOf(error: unknown): Hex | undefined {
+function revertDataOf(error: unknown): Hex | undefined {
   let found: Hex | undefined;
   const pick = (value: unknown): Hex | undefined => {
     if (typeof value === "string" && isHex(value) && value.length >= 10) return value;
@@ -20,4 +36,16 @@ export function revertDataOf(error: unknown): Hex | undefined {
     });
   }
   return found ?? pick(error);
+}
+
+/** The contract error a call reverted with, or undefined when the error carries no revert data we know. */
+export function decodeRevert(error: unknown): DecodedRevert | undefined {
+  const data = revertDataOf(error);
+  if (data === undefined) return undefined;
+  try {
+    const { errorName, args } = decodeErrorResult({ abi: MEDCONSENT_ERRORS, data });
+    return { errorName, args: args ?? [] };
+  } catch {
+    return undefined;
+  }
 }

@@ -13,7 +13,8 @@ import {
   type Revocation,
 } from "@/lib/fhir/consent";
 import type { Gateway } from "@/server/gateway/context";
-import { chainNow, consentClientOf, consentEventsOf, fromChain, providerFacts } from "./chain";
+import { failClosed } from "@/server/gateway/chain/chainReads";
+import { chainNow, consentEventsOf, providerFacts } from "./chain";
 
 type Event<N extends ConsentChainEvent["name"]> = Extract<ConsentChainEvent, { name: N }>;
 
@@ -61,9 +62,8 @@ function emergencyAccesses(events: ConsentChainEvent[]) {
 
 /** Every Consent of `patient`: grants newest first, then emergency accesses newest first. */
 export async function patientConsents(gateway: Gateway, patient: Address): Promise<Consent[]> {
-  const client = consentClientOf(gateway);
   const [entries, events, now] = await Promise.all([
-    fromChain(client.listConsents({ patient })),
+    failClosed("FHIR chain read", () => gateway.consentClient.listConsents({ patient })),
     consentEventsOf(gateway, patient),
     chainNow(gateway),
   ]);

@@ -3,8 +3,9 @@
 // through viem's verifyMessage, which asks the chain for contract wallets).
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { BaseError, getAddress, HttpRequestError, isAddress, TimeoutError, type Hex, type PublicClient } from "viem";
+import { BaseError, getAddress, HttpRequestError, isAddress, TimeoutError, type Hex } from "viem";
 import { parseSiweMessage } from "viem/siwe";
+import type { ConsentClient } from "@/lib/consentClient";
 import { toBase64Url } from "@/lib/vault/encoding";
 import type { GatewayConfig } from "@/server/gateway/config";
 import type { Db } from "@/server/gateway/storage/db";
@@ -93,7 +94,7 @@ function checkMessage(text: string, config: GatewayConfig, now: number) {
  * The nonce is spent before the signature is checked, so a replayed message fails whether or not it was valid.
  */
 export async function verifySignIn(
-  deps: { db: Db; config: GatewayConfig; publicClient: PublicClient },
+  deps: { db: Db; config: GatewayConfig; consentClient: ConsentClient },
   request: SignInRequest,
   clientId: string | undefined,
   now = Date.now(),
@@ -116,7 +117,7 @@ export async function verifySignIn(
   }
   let valid: boolean;
   try {
-    valid = await deps.publicClient.verifyMessage({
+    valid = await deps.consentClient.publicClient.verifyMessage({
       address: checked.address,
       message: request.message,
       signature: request.signature,

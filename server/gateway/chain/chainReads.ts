@@ -1,22 +1,11 @@
-// Every chain read the gateway makes. An RPC failure becomes 503 chain_unavailable (fail closed); a revert the caller
-// can act on (RecordNotFound, checkAccess's reasons) is decoded. Record metadata other than supersededBy never
-// changes, so (contentHash, category, author) is cached per record; consent (hasAccess) is never cached. Access
-// decisions are read at an explicit block number, so the gateway can say (and log) which chain state it acted on.
+// The gateway's policy over the client library's chain reads (its one instance is the context's `chain`): an RPC
+// failure becomes 503 chain_unavailable (fail closed), a refusal comes back named and in plain words, and a record's
+// immutable metadata (contentHash, category, author) is cached; consent (hasAccess) is never cached. Access decisions
+// are read at an explicit block number, so the gateway can say (and log) which chain state it acted on.
 import "server-only";
-import {
-  BaseError,
-  decodeErrorResult,
-  encodeFunctionData,
-  type Abi,
-  type Address,
-  type Hex,
-  type PublicClient,
-} from "viem";
-import { abis } from "@/lib/contracts/deployedContracts";
-import { explainError } from "@/lib/accessErrors";
+import { BaseError, type Address, type Hex } from "viem";
+import type { AccessQuery, ConsentClient } from "@/lib/consentClient";
 import { READ } from "@/lib/consentCodes";
-import type { MedConsentAddresses } from "@/lib/consentClient";
-import { revertDataOf } from "@/lib/revertData";
 import { chainUnavailable } from "@/server/gateway/http/errors";
 
 export interface RecordMeta {
@@ -30,6 +19,16 @@ export interface AccessRefusal {
   reason: string;
   /** The same in plain words. */
   message: string;
+}
+
+/** Awaits a chain read; any failure means the chain could not answer, so nothing is decided (503). */
+export async function failClosed<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    console.error(`gateway: ${what} failed:`, error instanceof BaseError ? error.shortMessage : error);
+    throw chainUnavailable();
+  }
 }
 
 /** A small LRU: Map keeps insertion order, so re-inserting on a hit moves the entry to the young end. */
@@ -51,32 +50,8 @@ class LruCache<K, V> {
   }
 }
 
-function decodeRevert(error: unknown, abi: Abi): { errorName: string; args: readonly unknown[] } | undefined {
-  const data = revertDataOf(error);
-  if (data === undefined) return undefined;
-  try {
-    const decoded = decodeErrorResult({ abi, data });
-    return { errorName: decoded.errorName, args: decoded.args ?? [] };
-  } catch {
-    return undefined;
-  }
-}
-
-export function createChainAccess(publicClient: PublicClient, addresses: MedConsentAddresses) {
-  const consentRegistry = { address: addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
-  const recordRegistry = { address: addresses.recordRegistry, abi: abis.RecordRegistry } as const;
-  const providerRegistry = { address: addresses.providerRegistry, abi: abis.ProviderRegistry } as const;
+export function createChainReads(chain: ConsentClient) {
   const records = new LruCache<string, RecordMeta>(50_000);
-
-  /** Runs one read; any failure that is not an expected revert means the chain could not answer. */
-  async function read<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      console.error("gateway: chain read failed:", error instanceof BaseError ? error.shortMessage : error);
-      throw chainUnavailable();
-    }
-  }
 
   return {
     /** The record's immutable metadata, or undefined when the patient has no record with that id. */
@@ -85,31 +60,21 @@ export function createChainAccess(publicClient: PublicClient, addresses: MedCons
       const key = `${patient}:${recordId}`;
       const cached = records.get(key);
       if (cached !== undefined) return cached;
-      let result: readonly [Hex, number, Address, number, bigint];
-      try {
-        result = await publicClient.readContract({
-          ...recordRegistry,
-          functionName: "getRecord",
-          args: [patient, recordId],
-        });
-      } catch (error) {
-        if (decodeRevert(error, abis.RecordRegistry)?.errorName === "RecordNotFound") return undefined;
-        console.error("gateway: getRecord failed:", error instanceof BaseError ? error.shortMessage : error);
-        throw chainUnavailable();
-      }
-      const meta = { contentHash: result[0], category: result[1], author: result[2] };
+      const stored = await failClosed("getRecord", () => chain.getRecord(patient, recordId));
+      if (stored === undefined) return undefined;
+      const meta = { contentHash: stored.contentHash, category: stored.category, author: stored.author };
       records.set(key, meta);
       return meta;
     },
 
     /** How many records the patient has (ids 1..count). */
     recordCount(patient: Address): Promise<bigint> {
-      return read(() => publicClient.readContract({ ...recordRegistry, functionName: "recordCount", args: [patient] }));
+      return failClosed("chain read", () => chain.recordCount(patient));
     },
 
     /** The latest block number, never cached: the block an access decision is then read at. */
     blockNumber() {
-      return read(() => publicClient.getBlockNumber({ cacheTime: 0 }));
+      return failClosed("chain read", () => chain.blockNumber());
     },
 
     /** hasAccess at `blockNumber` (taken with blockNumber() right before): the read path's access decision. */
@@ -121,13 +86,8 @@ export function createChainAccess(publicClient: PublicClient, addresses: MedCons
       purpose: number,
       blockNumber: bigint,
     ) {
-      return read(() =>
-        publicClient.readContract({
-          ...consentRegistry,
-          functionName: "hasAccess",
-          args: [patient, grantee, categories, action, purpose],
-          blockNumber,
-        }),
+      return failClosed("chain read", () =>
+        chain.hasAccess({ patient, grantee, categories, action, purpose }, { blockNumber }),
       );
     },
 
@@ -140,22 +100,9 @@ export function createChainAccess(publicClient: PublicClient, addresses: MedCons
       purpose: number,
       blockNumber?: bigint,
     ): Promise<AccessRefusal | undefined> {
-      const data = encodeFunctionData({
-        abi: abis.ConsentRegistry,
-        functionName: "checkAccess",
-        args: [patient, grantee, categories, action, purpose],
-      });
-      try {
-        await publicClient.call({ to: consentRegistry.address, data, blockNumber });
-        return undefined;
-      } catch (error) {
-        const revert = decodeRevert(error, abis.ConsentRegistry);
-        if (revert === undefined) {
-          console.error("gateway: checkAccess failed:", error instanceof BaseError ? error.shortMessage : error);
-          throw chainUnavailable();
-        }
-        return { reason: revert.errorName, message: explainError(revert.errorName, revert.args) };
-      }
+      const query: AccessQuery = { patient, grantee, categories, action, purpose };
+      const answer = await failClosed("checkAccess", () => chain.explainAccess(query, { blockNumber }));
+      return answer.allowed ? undefined : { reason: answer.error!, message: answer.reason! };
     },
 
     /**
@@ -169,27 +116,15 @@ export function createChainAccess(publicClient: PublicClient, addresses: MedCons
       actions: number = READ,
       blockNumber?: bigint,
     ) {
-      return read(() =>
-        publicClient.readContract({
-          ...consentRegistry,
-          functionName: "coversActions",
-          args: [patient, grantee, categories, actions],
-          blockNumber,
-        }),
+      return failClosed("chain read", () =>
+        chain.coversActions({ patient, grantee, categories, actions }, { blockNumber }),
       );
     },
 
     isActiveProvider(provider: Address, blockNumber?: bigint) {
-      return read(() =>
-        publicClient.readContract({
-          ...providerRegistry,
-          functionName: "isActiveProvider",
-          args: [provider],
-          blockNumber,
-        }),
-      );
+      return failClosed("chain read", () => chain.isActiveProvider(provider, { blockNumber }));
     },
   };
 }
 
-export type ChainAccess = ReturnType<typeof createChainAccess>;
+export type ChainReads = ReturnType<typeof createChainReads>;

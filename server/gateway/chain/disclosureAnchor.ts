@@ -9,7 +9,6 @@
 // reconciling and planning, never while a transaction confirms.
 import "server-only";
 import {
-  decodeErrorResult,
   encodeFunctionData,
   keccak256,
   parseEventLogs,
@@ -19,7 +18,7 @@ import {
   type Hex,
 } from "viem";
 import { abis } from "@/lib/contracts/deployedContracts";
-import { revertDataOf } from "@/lib/revertData";
+import { decodeRevert } from "@/lib/decodeRevert";
 import { disclosureLeaf, merkleTree } from "@/lib/vault/disclosureProof";
 import type { Gateway } from "@/server/gateway/context";
 import type { Queryable } from "@/server/gateway/storage/db";
@@ -241,7 +240,10 @@ async function signAnchor(
   let signedTx: Hex;
   let nonce: number;
   try {
-    nonce = await gateway.publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
+    nonce = await gateway.consentClient.publicClient.getTransactionCount({
+      address: account.address,
+      blockTag: "pending",
+    });
     const request = await walletClient.prepareTransactionRequest({
       account,
       chain: gateway.config.chain,
@@ -257,13 +259,7 @@ async function signAnchor(
 }
 
 function explainAnchorFailure(error: unknown, account: Address): Error {
-  const data = revertDataOf(error);
-  let errorName: string | undefined;
-  try {
-    errorName = data === undefined ? undefined : decodeErrorResult({ abi: abis.DisclosureLog, data }).errorName;
-  } catch {
-    errorName = undefined;
-  }
+  const errorName = decodeRevert(error)?.errorName;
   if (errorName === "AccessControlUnauthorizedAccount") {
     return anchoringUnavailable(
       `The gateway's account ${account} does not hold GATEWAY_ROLE on the DisclosureLog: ` +
@@ -355,7 +351,10 @@ async function keepInFlight(gateway: Gateway, scope: LockedScope, plan: BatchPla
   if (status === "unknown") {
     // Dropped, or never sent (the process died after writing the plan): the same bytes, unless their nonce is spent.
     const { account } = disclosureLogOf(gateway);
-    const spent = await gateway.publicClient.getTransactionCount({ address: account.address, blockTag: "latest" });
+    const spent = await gateway.consentClient.publicClient.getTransactionCount({
+      address: account.address,
+      blockTag: "latest",
+    });
     if (BigInt(spent) <= plan.nonce) {
       toSend.push(plan.signedTx);
       return plan;
@@ -379,7 +378,7 @@ async function transactionStatus(
   gateway: Gateway,
   hash: Hex,
 ): Promise<"succeeded" | "reverted" | "pending" | "unknown"> {
-  const { publicClient } = gateway;
+  const { publicClient } = gateway.consentClient;
   try {
     const receipt = await publicClient.getTransactionReceipt({ hash });
     return receipt.status === "success" ? "succeeded" : "reverted";
@@ -400,7 +399,7 @@ async function anchoringTransaction(gateway: Gateway, plan: BatchPlan): Promise<
   if ((await transactionStatus(gateway, plan.txHash)) === "succeeded") return plan.txHash;
   const { address, abi } = disclosureLogOf(gateway);
   try {
-    const logs = await gateway.publicClient.getLogs({
+    const logs = await gateway.consentClient.publicClient.getLogs({
       address,
       event: abi.find((item) => item.type === "event" && item.name === "DisclosuresAnchored")!,
       args: { root: plan.root },
@@ -416,7 +415,12 @@ async function anchoringTransaction(gateway: Gateway, plan: BatchPlan): Promise<
 async function chainNextSeq(gateway: Gateway, blockNumber: bigint): Promise<bigint> {
   const { address, abi } = disclosureLogOf(gateway);
   try {
-    return await gateway.publicClient.readContract({ address, abi, functionName: "nextSeq", blockNumber });
+    return await gateway.consentClient.publicClient.readContract({
+      address,
+      abi,
+      functionName: "nextSeq",
+      blockNumber,
+    });
   } catch (error) {
     throw chainFailure("DisclosureLog.nextSeq", error);
   }
@@ -425,7 +429,7 @@ async function chainNextSeq(gateway: Gateway, blockNumber: bigint): Promise<bigi
 async function anchoredAtOnChain(gateway: Gateway, root: Hex, blockNumber: bigint): Promise<number> {
   const { address, abi } = disclosureLogOf(gateway);
   try {
-    const batch = await gateway.publicClient.readContract({
+    const batch = await gateway.consentClient.publicClient.readContract({
       address,
       abi,
       functionName: "batchOf",
@@ -467,7 +471,7 @@ async function awaitBatch(gateway: Gateway, plan: BatchPlan, planned: boolean): 
 
 async function awaitConfirmation(gateway: Gateway, plan: BatchPlan): Promise<void> {
   try {
-    await gateway.publicClient.waitForTransactionReceipt({
+    await gateway.consentClient.publicClient.waitForTransactionReceipt({
       hash: plan.txHash,
       timeout: RECEIPT_WAIT_MS,
       pollingInterval: 500,

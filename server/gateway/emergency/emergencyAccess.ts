@@ -4,15 +4,15 @@
 // break-glass window is open on chain gets the record key re-wrapped for its own published key, in memory, for that
 // one request; the copy itself is never served. Turning emergency access off deletes every copy.
 import "server-only";
-import { BaseError, zeroHash, type Address, type Hex } from "viem";
+import { zeroHash, type Address, type Hex } from "viem";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { abis } from "@/lib/contracts/deployedContracts";
 import { publicKeyFromHex, publicKeyToHex, unwrapRecordKey, VaultError } from "@/lib/vault";
 import { isEscrowCategory, rewrapEscrowCopy } from "@/lib/vault/escrow";
-import type { RecordMeta } from "@/server/gateway/chain/chainReads";
+import { failClosed, type RecordMeta } from "@/server/gateway/chain/chainReads";
 import type { Gateway } from "@/server/gateway/context";
 import type { NewDisclosure } from "@/server/gateway/storage/disclosures";
-import { badRequest, chainUnavailable, forbidden, GatewayError, notFound } from "@/server/gateway/http/errors";
+import { badRequest, forbidden, GatewayError, notFound } from "@/server/gateway/http/errors";
 import { confirmationBlock } from "@/server/gateway/records/keySweep";
 import {
   deleteEscrowKeys,
@@ -56,19 +56,9 @@ function escrowOf(gateway: Gateway): Escrow {
   };
 }
 
-/** One chain read; any failure means the chain could not answer (fail closed). */
-async function chainRead<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    console.error(`gateway: ${what} failed:`, error instanceof BaseError ? error.shortMessage : error);
-    throw chainUnavailable();
-  }
-}
-
 function emergencyAccessAllowed(gateway: Gateway, patient: Address, blockNumber?: bigint): Promise<boolean> {
-  return chainRead("emergencyAccessAllowed", () =>
-    gateway.publicClient.readContract({
+  return failClosed("emergencyAccessAllowed", () =>
+    gateway.consentClient.publicClient.readContract({
       address: gateway.config.addresses.consentRegistry,
       abi: abis.ConsentRegistry,
       functionName: "emergencyAccessAllowed",
@@ -176,25 +166,25 @@ export async function serveEscrowKey(
   const { reader, patient } = read;
   const { addresses } = gateway.config;
   const [until, block, emergencyCapable, readerKey] = await Promise.all([
-    chainRead("emergencyAccessUntil", () =>
-      gateway.publicClient.readContract({
+    failClosed("emergencyAccessUntil", () =>
+      gateway.consentClient.publicClient.readContract({
         address: addresses.consentRegistry,
         abi: abis.ConsentRegistry,
         functionName: "emergencyAccessUntil",
         args: [patient, reader],
       }),
     ),
-    chainRead("getBlock", () => gateway.publicClient.getBlock({ blockTag: "latest" })),
-    chainRead("isEmergencyProvider", () =>
-      gateway.publicClient.readContract({
+    failClosed("getBlock", () => gateway.consentClient.publicClient.getBlock({ blockTag: "latest" })),
+    failClosed("isEmergencyProvider", () =>
+      gateway.consentClient.publicClient.readContract({
         address: addresses.providerRegistry,
         abi: abis.ProviderRegistry,
         functionName: "isEmergencyProvider",
         args: [reader],
       }),
     ),
-    chainRead("encryptionKeyOf", () =>
-      gateway.publicClient.readContract({
+    failClosed("encryptionKeyOf", () =>
+      gateway.consentClient.publicClient.readContract({
         address: addresses.keyDirectory,
         abi: abis.KeyDirectory,
         functionName: "encryptionKeyOf",

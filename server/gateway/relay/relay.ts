@@ -3,16 +3,10 @@
 // session, quotas, simulation, gas estimate — runs before the one-at-a-time send queue, so a refused or slow request
 // never holds up the others, and a bad signature never costs gas.
 import "server-only";
-import {
-  BaseError,
-  ContractFunctionRevertedError,
-  decodeErrorResult,
-  HttpRequestError,
-  TimeoutError,
-  type Hash,
-} from "viem";
+import { BaseError, HttpRequestError, TimeoutError, type Hash } from "viem";
 import { abis } from "@/lib/contracts/deployedContracts";
 import { explainError } from "@/lib/accessErrors";
+import { decodeRevert } from "@/lib/decodeRevert";
 import type { Gateway } from "@/server/gateway/context";
 import { chainUnavailable, forbidden, GatewayError } from "@/server/gateway/http/errors";
 import { checkRelayQuota, releaseRelay, reserveRelay } from "./relayQuota";
@@ -26,20 +20,6 @@ function serialised<T>(send: () => Promise<T>): Promise<T> {
   const result = sendQueue.then(send, send);
   sendQueue = result.catch(() => undefined);
   return result;
-}
-
-function revertOf(error: unknown): { errorName: string; args: readonly unknown[] } | undefined {
-  if (!(error instanceof BaseError)) return undefined;
-  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (!(reverted instanceof ContractFunctionRevertedError)) return undefined;
-  if (reverted.data?.errorName) return { errorName: reverted.data.errorName, args: reverted.data.args ?? [] };
-  if (reverted.raw === undefined) return undefined;
-  try {
-    const decoded = decodeErrorResult({ abi: abis.ConsentRegistry, data: reverted.raw });
-    return { errorName: decoded.errorName, args: decoded.args ?? [] };
-  } catch {
-    return undefined;
-  }
 }
 
 const isTransportFailure = (error: unknown) =>
@@ -64,11 +44,12 @@ async function simulate(gateway: Gateway, call: RelayCall): Promise<{ request: u
   };
   try {
     // A revert here (bad signature, expired deadline, inactive provider…) costs the relayer nothing.
-    const { request } = await gateway.publicClient.simulateContract(contract as never);
-    const gas = await gateway.publicClient.estimateContractGas(contract as never);
+    const { publicClient } = gateway.consentClient;
+    const { request } = await publicClient.simulateContract(contract as never);
+    const gas = await publicClient.estimateContractGas(contract as never);
     return { request, gas };
   } catch (error) {
-    const revert = revertOf(error);
+    const revert = decodeRevert(error);
     if (revert !== undefined) {
       throw new GatewayError(422, revert.errorName, explainError(revert.errorName, revert.args));
     }
