@@ -1,5 +1,7 @@
-// Resolves the "@/" path alias (tsconfig.json) for the tasks, scripts and tests that Hardhat loads through ts-node.
+// Resolves the "@/" path alias (tsconfig.json) for the tasks, scripts and tests that Hardhat loads through ts-node, and
+// lets them load server modules (`import "server-only"`) outside Next.
 import "tsconfig-paths/register";
+import "./harness/serverOnly";
 import "@nomicfoundation/hardhat-toolbox";
 import path from "node:path";
 import { subtask } from "hardhat/config";

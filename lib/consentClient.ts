@@ -3,7 +3,6 @@
 //   if (await client.hasAccess({ patient, grantee, categories: "lab-results", action: "read", purpose: "treatment" }))
 import {
   createPublicClient,
-  decodeErrorResult,
   encodeFunctionData,
   http,
   formatLog,
@@ -18,7 +17,7 @@ import {
 } from "viem";
 import deployedContracts, { abis } from "./contracts/deployedContracts";
 import { explainError } from "./accessErrors";
-import { revertDataOf } from "./revertData";
+import { decodeRevert } from "./decodeRevert";
 import {
   describeActions,
   describeCategories,
@@ -45,6 +44,11 @@ export interface ConsentClientOptions {
   rpcUrl?: string;
   /** Any viem transport instead of `rpcUrl` (e.g. `custom(window.ethereum)`). */
   transport?: Transport;
+  /**
+   * A viem client of your own instead of `rpcUrl` or `transport`, with its own timeout and retries (the gateway's:
+   * a short timeout and none, so a slow node fails a request instead of hanging it).
+   */
+  publicClient?: PublicClient;
   /** Explicit addresses, for a deployment that is not in the bindings. */
   addresses?: MedConsentAddresses;
   /** First block to read events from (default: the deployment block from the bindings, else 0). */
@@ -93,6 +97,20 @@ export interface ConsentEntry {
   state: ConsentState;
   /** "may read lab results and medications for treatment until 24 Dec 2026" */
   summary: string;
+}
+
+/** A block to read at (default: the latest), so an answer can say which chain state it was read from. */
+export interface AtBlock {
+  blockNumber?: bigint;
+}
+
+/** A record pointer as stored on chain (its URI lives only in the RecordAdded event). */
+export interface StoredRecord {
+  contentHash: Hex;
+  category: number;
+  author: Address;
+  createdAt: number;
+  supersededBy: bigint;
 }
 
 export interface RecordEntry {
@@ -191,10 +209,12 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
   }
   const fromBlock = options.fromBlock ?? fromBindings?.fromBlock ?? 0n;
   const logRange = options.logRange ?? DEFAULT_LOG_RANGE;
-  const publicClient: PublicClient = createPublicClient({
-    transport: options.transport ?? http(options.rpcUrl ?? DEFAULT_RPC_URL, { batch: options.batch ?? false }),
-    pollingInterval: options.pollingInterval ?? 1_000,
-  });
+  const publicClient: PublicClient =
+    options.publicClient ??
+    createPublicClient({
+      transport: options.transport ?? http(options.rpcUrl ?? DEFAULT_RPC_URL, { batch: options.batch ?? false }),
+      pollingInterval: options.pollingInterval ?? 1_000,
+    });
   const consentRegistry = { address: addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
   const recordRegistry = { address: addresses.recordRegistry, abi: abis.RecordRegistry } as const;
   const providerRegistry = { address: addresses.providerRegistry, abi: abis.ProviderRegistry } as const;
@@ -241,18 +261,74 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
     /** The name-or-number parsers the client applies to queries. */
     parse: { categories: parseCategories, actions: parseActions, purposes: parsePurposes },
 
+    /** The latest block number, never cached: the block to read a decision at, so it can be logged with it. */
+    async blockNumber(): Promise<bigint> {
+      return publicClient.getBlockNumber({ cacheTime: 0 });
+    },
+
     /** How many records `patient` has. */
     async recordCount(patient: Address): Promise<bigint> {
       return publicClient.readContract({ ...recordRegistry, functionName: "recordCount", args: [patient] });
     },
 
-    /** Whether `grantee` may now perform `action` on `categories` of `patient`'s data for `purpose`. */
-    async hasAccess(query: AccessQuery): Promise<boolean> {
-      return publicClient.readContract({ ...consentRegistry, functionName: "hasAccess", args: accessArgs(query) });
+    /** The record `recordId` of `patient` as stored on chain, or undefined when the patient has no such record. */
+    async getRecord(patient: Address, recordId: bigint): Promise<StoredRecord | undefined> {
+      try {
+        const [contentHash, category, author, createdAt, supersededBy] = await publicClient.readContract({
+          ...recordRegistry,
+          functionName: "getRecord",
+          args: [patient, recordId],
+        });
+        return { contentHash, category, author, createdAt, supersededBy };
+      } catch (error) {
+        if (decodeRevert(error)?.errorName === "RecordNotFound") return undefined;
+        throw error;
+      }
     },
 
-    /** Like `hasAccess`, with the reason in plain words when access is refused. */
-    async explainAccess(query: AccessQuery): Promise<AccessExplanation> {
+    /** Whether `grantee` may perform `action` on `categories` of `patient`'s data for `purpose` (now, or at a block). */
+    async hasAccess(query: AccessQuery, at: AtBlock = {}): Promise<boolean> {
+      return publicClient.readContract({
+        ...consentRegistry,
+        functionName: "hasAccess",
+        args: accessArgs(query),
+        blockNumber: at.blockNumber,
+      });
+    },
+
+    /**
+     * Whether `grantee` is an active provider whose live consent covers `categories` with every one of `actions`
+     * (a mask), now or at a block.
+     */
+    async coversActions(
+      query: Omit<AccessQuery, "action" | "purpose"> & { actions: number | string },
+      at: AtBlock = {},
+    ): Promise<boolean> {
+      return publicClient.readContract({
+        ...consentRegistry,
+        functionName: "coversActions",
+        args: [query.patient, query.grantee, parseCategories(query.categories), parseActions(query.actions)],
+        blockNumber: at.blockNumber,
+      });
+    },
+
+    /** The consent `patient` gave `grantee` as stored (zeroed when never given or revoked one by one). */
+    async consentOf(patient: Address, grantee: Address) {
+      return publicClient.readContract({ ...consentRegistry, functionName: "consentOf", args: [patient, grantee] });
+    },
+
+    /** Whether `provider` is registered and active (now, or at a block). */
+    async isActiveProvider(provider: Address, at: AtBlock = {}): Promise<boolean> {
+      return publicClient.readContract({
+        ...providerRegistry,
+        functionName: "isActiveProvider",
+        args: [provider],
+        blockNumber: at.blockNumber,
+      });
+    },
+
+    /** Like `hasAccess`, with the reason in plain words when access is refused (now, or at a block). */
+    async explainAccess(query: AccessQuery, at: AtBlock = {}): Promise<AccessExplanation> {
       const data = encodeFunctionData({
         abi: abis.ConsentRegistry,
         functionName: "checkAccess",
@@ -261,15 +337,20 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
       try {
         // A revert is the answer here, not a transient failure: no retries.
         await publicClient.request(
-          { method: "eth_call", params: [{ to: consentRegistry.address, data }, "latest"] },
+          {
+            method: "eth_call",
+            params: [
+              { to: consentRegistry.address, data },
+              at.blockNumber === undefined ? "latest" : toHex(at.blockNumber),
+            ],
+          },
           { retryCount: 0 },
         );
         return { allowed: true };
       } catch (error) {
-        const revertData = revertDataOf(error);
-        if (revertData === undefined) throw error;
-        const { errorName, args } = decodeErrorResult({ abi: abis.ConsentRegistry, data: revertData });
-        return { allowed: false, error: errorName, reason: explainError(errorName, args ?? []) };
+        const revert = decodeRevert(error);
+        if (revert === undefined) throw error;
+        return { allowed: false, error: revert.errorName, reason: explainError(revert.errorName, revert.args) };
       }
     },
 

@@ -6,7 +6,6 @@ import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import {
   BaseError,
-  ContractFunctionRevertedError,
   createWalletClient,
   custom,
   getAddress,
@@ -24,6 +23,7 @@ import { explainError } from "@/lib/accessErrors";
 import { publicKeyToHex } from "@/lib/vault";
 import { CodeError, describeCategories, parseProviderKind } from "@/lib/consentCodes";
 import { createConsentClient, deploymentOf } from "@/lib/consentClient";
+import { decodeRevert } from "@/lib/decodeRevert";
 import { readSecret } from "@/scripts/lib/secrets";
 import { printTable } from "@/harness/table";
 
@@ -194,10 +194,8 @@ async function sendAdminTransaction(
     await client.publicClient.waitForTransactionReceipt({ hash });
     return hash;
   } catch (error) {
-    const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : null;
-    if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
-      fail(`${explainError(reverted.data.errorName, reverted.data.args ?? [])} (${reverted.data.errorName})`);
-    }
+    const revert = decodeRevert(error);
+    if (revert !== undefined) fail(`${explainError(revert.errorName, revert.args)} (${revert.errorName})`);
     throw error;
   }
 }

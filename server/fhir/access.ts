@@ -1,8 +1,9 @@
 // Who may read which FHIR resources: the patient sees all of theirs; a signed-in provider with a live READ consent of
 // the patient sees only its own Consent; anyone else is refused (403), and no session at all is 401.
+import "server-only";
 import type { Address } from "viem";
 import type { Gateway } from "@/server/gateway/context";
-import { forbidden } from "@/server/gateway/errors";
+import { forbidden } from "@/server/gateway/http/errors";
 import { hasLiveReadConsent } from "./chain";
 
 export type ConsentView = { kind: "patient" } | { kind: "grantee"; grantee: Address };

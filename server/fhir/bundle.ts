@@ -1,5 +1,6 @@
 // Search results as a FHIR searchset Bundle: total, a self link with the search as understood, and one match entry
 // per resource with its absolute fullUrl.
+import "server-only";
 import type { Bundle, FhirResource } from "fhir/r4";
 import { fhirDateTime } from "@/lib/fhir/consent";
 

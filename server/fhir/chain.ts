@@ -1,45 +1,19 @@
 // The chain reads behind the FHIR resources: consents (listConsents), the patient's events, providers' public
 // records. Every read fails closed: an RPC failure is 503 chain_unavailable, never a partial answer.
-import { BaseError, http, type Address } from "viem";
-import { abis } from "@/lib/contracts/deployedContracts";
-import { createConsentClient, deploymentOf, type ConsentClient } from "@/lib/consentClient";
+import "server-only";
+import type { Address } from "viem";
 import { READ } from "@/lib/consentCodes";
 import type { ConsentChainEvent } from "@/lib/fhir/auditEvent";
 import type { ProviderFacts } from "@/lib/fhir/consent";
 import { getProviderInfo } from "@/lib/providers";
+import { failClosed } from "@/server/gateway/chain/chainReads";
 import type { Gateway } from "@/server/gateway/context";
-import { chainUnavailable } from "@/server/gateway/errors";
-
-const clients = new WeakMap<Gateway, ConsentClient>();
-
-/** The consent client of this gateway: its RPC URL and timeout, no retries, events from the deployment block. */
-export function consentClientOf(gateway: Gateway): ConsentClient {
-  let client = clients.get(gateway);
-  if (client === undefined) {
-    const { config } = gateway;
-    client = createConsentClient({
-      addresses: config.addresses,
-      transport: http(config.rpcUrl, { timeout: config.rpcTimeoutMs, retryCount: 0 }),
-      fromBlock: deploymentOf(config.chainId)?.fromBlock ?? 0n,
-    });
-    clients.set(gateway, client);
-  }
-  return client;
-}
-
-/** Awaits a chain read; any failure means the chain could not answer (503). */
-export async function fromChain<T>(read: Promise<T>): Promise<T> {
-  try {
-    return await read;
-  } catch (error) {
-    console.error("gateway: FHIR chain read failed:", error instanceof BaseError ? error.shortMessage : error);
-    throw chainUnavailable();
-  }
-}
 
 /** The chain's time now (latest block), seconds. */
 export async function chainNow(gateway: Gateway): Promise<number> {
-  const block = await fromChain(gateway.publicClient.getBlock({ blockTag: "latest" }));
+  const block = await failClosed("FHIR chain read", () =>
+    gateway.consentClient.publicClient.getBlock({ blockTag: "latest" }),
+  );
   return Number(block.timestamp);
 }
 
@@ -48,29 +22,23 @@ export async function providerFacts(
   gateway: Gateway,
   addresses: Iterable<Address>,
 ): Promise<Map<Address, ProviderFacts>> {
-  const client = consentClientOf(gateway);
   const unique = [...new Set(addresses)];
-  const infos = await fromChain(Promise.all(unique.map((address) => getProviderInfo(client, address))));
+  const infos = await failClosed("FHIR chain read", () =>
+    Promise.all(unique.map((address) => getProviderInfo(gateway.consentClient, address))),
+  );
   return new Map(infos.map((info, i) => [unique[i], { name: info.name, kind: info.kind }]));
 }
 
 /** Whether `grantee` holds a live consent with READ from `patient` (and is an active provider). */
 export async function hasLiveReadConsent(gateway: Gateway, patient: Address, grantee: Address): Promise<boolean> {
-  const stored = await fromChain(
-    gateway.publicClient.readContract({
-      address: gateway.config.addresses.consentRegistry,
-      abi: abis.ConsentRegistry,
-      functionName: "consentOf",
-      args: [patient, grantee],
-    }),
-  );
+  const stored = await failClosed("FHIR chain read", () => gateway.consentClient.consentOf(patient, grantee));
   if (stored.categories === 0n || (stored.actions & READ) === 0) return false;
   return gateway.chain.coversActions(patient, grantee, stored.categories, READ);
 }
 
 /** The patient's ConsentRegistry events, oldest first, decoded for the FHIR mapping. */
 export async function consentEventsOf(gateway: Gateway, patient: Address): Promise<ConsentChainEvent[]> {
-  const events = await fromChain(consentClientOf(gateway).getPatientEvents(patient));
+  const events = await failClosed("FHIR chain read", () => gateway.consentClient.getPatientEvents(patient));
   const out: ConsentChainEvent[] = [];
   for (const event of events) {
     const base = {

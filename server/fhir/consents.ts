@@ -1,5 +1,6 @@
 // A patient's consents as FHIR Consents, built from the chain: one per (patient, grantee) ever granted, with its
 // revocation (one consent, or all at once) when revoked, plus one per provider that used emergency access.
+import "server-only";
 import type { Consent } from "fhir/r4";
 import type { Address } from "viem";
 import { emergencyReasonOf } from "@/lib/emergency";
@@ -12,7 +13,8 @@ import {
   type Revocation,
 } from "@/lib/fhir/consent";
 import type { Gateway } from "@/server/gateway/context";
-import { chainNow, consentClientOf, consentEventsOf, fromChain, providerFacts } from "./chain";
+import { failClosed } from "@/server/gateway/chain/chainReads";
+import { chainNow, consentEventsOf, providerFacts } from "./chain";
 
 type Event<N extends ConsentChainEvent["name"]> = Extract<ConsentChainEvent, { name: N }>;
 
@@ -60,9 +62,8 @@ function emergencyAccesses(events: ConsentChainEvent[]) {
 
 /** Every Consent of `patient`: grants newest first, then emergency accesses newest first. */
 export async function patientConsents(gateway: Gateway, patient: Address): Promise<Consent[]> {
-  const client = consentClientOf(gateway);
   const [entries, events, now] = await Promise.all([
-    fromChain(client.listConsents({ patient })),
+    failClosed("FHIR chain read", () => gateway.consentClient.listConsents({ patient })),
     consentEventsOf(gateway, patient),
     chainNow(gateway),
   ]);

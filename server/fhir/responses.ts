@@ -1,9 +1,10 @@
-// The FHIR routes' wrapper: the gateway's own machinery (request id, rate limits, sessions, fail closed 503), with every
-// refusal turned into an OperationOutcome of the same status, and resources sent as application/fhir+json.
+// The FHIR routes' responses: resources as application/fhir+json, and every refusal of the gateway's pipeline (request
+// id, rate limits, sessions, fail closed 503) rendered as an OperationOutcome of the same status.
+import "server-only";
 import type { OperationOutcome, OperationOutcomeIssue, Resource } from "fhir/r4";
 import { FHIR_JSON } from "@/lib/fhir/capability";
 import { GATEWAY_ERROR_SYSTEM } from "@/lib/fhir/codes";
-import { handleGateway, type RouteContext } from "@/server/gateway/http";
+import type { ErrorRenderer } from "@/server/gateway/http/responses";
 
 export const FHIR_CONTENT_TYPE = `${FHIR_JSON}; charset=utf-8`;
 
@@ -36,31 +37,9 @@ export function operationOutcome(status: number, code: string, diagnostics: stri
   };
 }
 
-/** The gateway's JSON refusal `{ error, message }` as an OperationOutcome, keeping its status and headers. */
-async function asOperationOutcome(response: Response): Promise<Response> {
-  let code = "error";
-  let message = "The request failed.";
-  try {
-    const body = (await response.json()) as { error?: unknown; message?: unknown };
-    if (typeof body.error === "string") code = body.error;
-    if (typeof body.message === "string") message = body.message;
-  } catch {
-    // Not the gateway's JSON: keep the generic words.
-  }
-  const headers = new Headers(response.headers);
-  headers.set("Content-Type", FHIR_CONTENT_TYPE);
-  headers.delete("Content-Length");
-  return new Response(JSON.stringify(operationOutcome(response.status, code, message)), {
-    status: response.status,
-    headers,
+/** A refusal as an OperationOutcome of the same status, with its headers (e.g. Retry-After): the FHIR routes' renderer. */
+export const errorAsOperationOutcome: ErrorRenderer = (error) =>
+  new Response(JSON.stringify(operationOutcome(error.status, error.code, error.message)), {
+    status: error.status,
+    headers: { ...error.extra.headers, "Content-Type": FHIR_CONTENT_TYPE },
   });
-}
-
-/** Runs one FHIR request through handleGateway; any refusal comes back as an OperationOutcome. */
-export async function handleFhir(
-  request: Request,
-  handler: (context: RouteContext) => Promise<Response>,
-): Promise<Response> {
-  const response = await handleGateway(request, "api", handler);
-  return response.status >= 400 ? asOperationOutcome(response) : response;
-}

@@ -1,14 +1,15 @@
 // The FHIR interactions: Consent search and read, AuditEvent search. Each checks the session and the access rule,
 // then builds the resources from the chain (and the disclosure log).
+import "server-only";
 import type { AuditEvent, Bundle, Consent } from "fhir/r4";
 import type { Address } from "viem";
 import { consentAuditEvent, disclosureAuditEvent, type AuditContext } from "@/lib/fhir/auditEvent";
 import { parseConsentId } from "@/lib/fhir/ids";
 import type { Gateway } from "@/server/gateway/context";
-import { listDisclosures } from "@/server/gateway/disclosures";
-import { badRequest, forbidden, notFound } from "@/server/gateway/errors";
-import { parseAddress } from "@/server/gateway/ids";
-import type { Session } from "@/server/gateway/sessions";
+import { listDisclosures } from "@/server/gateway/storage/disclosures";
+import { badRequest, forbidden, notFound } from "@/server/gateway/http/errors";
+import { parseAddress } from "@/server/gateway/http/ids";
+import type { Session } from "@/server/gateway/auth/sessions";
 import { consentViewOf, requirePatient } from "./access";
 import { searchsetBundle } from "./bundle";
 import { consentEventsOf, providerFacts } from "./chain";

@@ -1,11 +1,12 @@
 // The gateway's configuration: one typed object read from the environment at first use, with errors that name the
 // variable. Chain, RPC and contract addresses come from the portal's appConfig (the generated bindings).
+import "server-only";
 import path from "node:path";
 import { getAddress, hexToBytes, isAddress, type Address, type Chain, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { appConfig } from "@/app/_lib/appConfig";
 import type { MedConsentAddresses } from "@/lib/consentClient";
-import { cookieNames, type CookieNames } from "./cookies";
+import { cookieNames, type CookieNames } from "./http/cookies";
 
 /** Hardhat test account #19: the gateway's anchoring account on the local chain (31337) only (the seed grants it GATEWAY_ROLE). */
 const LOCAL_GATEWAY_KEY: Hex = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e";

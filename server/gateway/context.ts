@@ -1,22 +1,28 @@
 // The gateway's long-lived parts, created once per server process on first use and kept on globalThis, so a dev-mode
 // hot reload reuses them (PGlite must not open its data folder twice).
+import "server-only";
 import path from "node:path";
 import { createPublicClient, createWalletClient, http, type PublicClient, type WalletClient } from "viem";
-import { openBlobStore, type BlobStore } from "./blobStore";
-import { createChainAccess, type ChainAccess } from "./chainAccess";
+import { openBlobStore, type BlobStore } from "./storage/blobStore";
+import { createConsentClient, deploymentOf, type ConsentClient } from "@/lib/consentClient";
+import { createChainReads, type ChainReads } from "./chain/chainReads";
 import { readGatewayConfig, type GatewayConfig } from "./config";
-import { openDb, type Db } from "./db";
-import { reconcileAtStart } from "./disclosureAnchor";
-import { migrate } from "./migrations";
-import { createRateLimiter, type RateLimiter } from "./rateLimit";
+import { openDb, type Db } from "./storage/db";
+import { reconcileAtStart } from "./chain/disclosureAnchor";
+import { migrate } from "./storage/migrations";
+import { createRateLimiter, type RateLimiter } from "./http/rateLimit";
 
 export interface Gateway {
   config: GatewayConfig;
   db: Db;
   blobs: BlobStore;
-  /** Access decisions: a short timeout and no retries, so a slow node means 503, not a hung request. */
-  publicClient: PublicClient;
-  chain: ChainAccess;
+  /**
+   * The gateway's one chain reader (the client library), on a viem client with a short timeout and no retries, so a
+   * slow node means 503, not a hung request.
+   */
+  consentClient: ConsentClient;
+  /** The gateway's policy over those reads: fail closed, refusals in words, record metadata cached. */
+  chain: ChainReads;
   /** Sends DisclosureLog.anchor; undefined without an anchoring account. */
   walletClient?: WalletClient;
   /** Sends the gas-free relay's transactions (RELAYER_PRIVATE_KEY); undefined when the relay is not set up. */
@@ -37,10 +43,14 @@ async function createGateway(): Promise<Gateway> {
   const config = readGatewayConfig();
   const db = await openDb(config);
   await migrate(db);
-  const publicClient = createPublicClient({
-    chain: config.chain,
-    transport: http(config.rpcUrl, { timeout: config.rpcTimeoutMs, retryCount: 0 }),
-  }) as PublicClient;
+  const consentClient = createConsentClient({
+    publicClient: createPublicClient({
+      chain: config.chain,
+      transport: http(config.rpcUrl, { timeout: config.rpcTimeoutMs, retryCount: 0 }),
+    }) as PublicClient,
+    addresses: config.addresses,
+    fromBlock: deploymentOf(config.chainId)?.fromBlock ?? 0n,
+  });
   const walletFor = (account: GatewayConfig["anchorAccount"]) =>
     account === undefined
       ? undefined
@@ -53,8 +63,8 @@ async function createGateway(): Promise<Gateway> {
       config.blobCacheBytes,
       path.join(/*turbopackIgnore: true*/ config.dataDir, "uploads"),
     ),
-    publicClient,
-    chain: createChainAccess(publicClient, config.addresses),
+    consentClient,
+    chain: createChainReads(consentClient),
     walletClient: walletFor(config.anchorAccount),
     relayerClient: walletFor(config.relayerAccount),
     limiter: createRateLimiter(db, "api", config.rateLimit, RATE_WINDOW_MS),

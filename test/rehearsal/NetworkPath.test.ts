@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createWalletClient, http, type Address } from "viem";
+import { createPublicClient, createWalletClient, http, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { createConsentClient, deploymentOf, type ConsentClient, type ConsentEvent } from "@/lib/consentClient";
@@ -398,6 +398,42 @@ describe("Network path: a separate hardhat node, the testnet deploy command, the
       expect(await client.explainAccess({ ...allowed, action: "read", purpose: "treatment" })).to.deep.equal({
         allowed: true,
       });
+    });
+
+    it("reads access at an explicit block, on a viem client passed in", async () => {
+      // The gateway's way: its own client (no retries), and each decision read at a block it can log.
+      const strict = createConsentClient({
+        chainId: LOCAL_CHAIN_ID,
+        publicClient: createPublicClient({ chain: hardhat, transport: http(node!.url, { retryCount: 0 }) }),
+      });
+      const revocation = (await strict.getPatientEvents(alice)).find(
+        (event) => event.eventName === "ConsentRevoked" && event.args.grantee === hospital,
+      );
+      expect(revocation, "Alice's revocation of St. Mary's").to.not.equal(undefined);
+      const before = revocation!.blockNumber - 1n;
+      const latest = await strict.blockNumber();
+      const query = {
+        patient: alice,
+        grantee: hospital,
+        categories: "allergies",
+        action: "read",
+        purpose: "treatment",
+      };
+      expect(await strict.hasAccess(query, { blockNumber: before })).to.equal(true);
+      expect(await strict.hasAccess(query, { blockNumber: latest })).to.equal(false);
+      expect(await strict.explainAccess(query, { blockNumber: before })).to.deep.equal({ allowed: true });
+      expect((await strict.explainAccess(query, { blockNumber: latest })).error).to.equal("AccessNoConsent");
+      const covers = { patient: alice, grantee: hospital, categories: "allergies", actions: "read" };
+      expect(await strict.coversActions(covers, { blockNumber: before })).to.equal(true);
+      expect(await strict.coversActions(covers)).to.equal(false);
+      expect(await strict.isActiveProvider(hospital)).to.equal(true);
+    });
+
+    it("getRecord returns a stored record, and undefined for a record the patient does not have", async () => {
+      const [, labResults] = await client.getRecords(alice);
+      const { uri: _uri, id: _id, ...stored } = labResults;
+      expect(await client.getRecord(alice, 2n)).to.deep.equal(stored);
+      expect(await client.getRecord(alice, 99n)).to.equal(undefined);
     });
 
     it("listConsents gives the states consent:list prints", async () => {

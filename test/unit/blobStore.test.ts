@@ -6,10 +6,10 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Address, Hex } from "viem";
-import { existingBindingRefusal, quotaRefusal, type BlobBinding } from "@/server/gateway/blobBindings";
-import { BlobDamagedError, FolderBlobStore, spoolToFile, verifiedStream } from "@/server/gateway/blobStore";
+import { existingBindingRefusal, quotaRefusal, type BlobBinding } from "@/server/gateway/storage/blobBindings";
+import { BlobDamagedError, FolderBlobStore, spoolToFile, verifiedStream } from "@/server/gateway/storage/blobStore";
 import { readGatewayConfig } from "@/server/gateway/config";
-import { GatewayError } from "@/server/gateway/errors";
+import { GatewayError } from "@/server/gateway/http/errors";
 import { cidOfHash } from "@/lib/vault";
 
 const PATIENT = "0x976EA74026E726554dB657fA54763abd0C3a0aa9" as Address;

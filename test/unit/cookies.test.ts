@@ -2,7 +2,7 @@
 // plain names on http://localhost, and only the configured name is read.
 import { expect } from "chai";
 import { readGatewayConfig } from "@/server/gateway/config";
-import { clearCookie, cookieNames, readCookie, setCookie } from "@/server/gateway/cookies";
+import { clearCookie, cookieNames, readCookie, setCookie } from "@/server/gateway/http/cookies";
 
 const withCookies = (cookie: string) =>
   new Request("https://portal.example.org/api/auth/session", { headers: { cookie } });

@@ -1,8 +1,16 @@
 import { expect } from "chai";
-import { BaseError, ContractFunctionRevertedError, UserRejectedRequestError, encodeErrorResult } from "viem";
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  RpcRequestError,
+  UserRejectedRequestError,
+  encodeErrorResult,
+  type Abi,
+} from "viem";
 import { abis } from "@/lib/contracts/deployedContracts";
 import { explainError } from "@/lib/accessErrors";
 import { parseCategories } from "@/lib/consentCodes";
+import { decodeRevert } from "@/lib/decodeRevert";
 import { describeFailure } from "@/app/_lib/txErrors";
 
 const PATIENT = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
@@ -80,5 +88,89 @@ describe("error decoding", function () {
     expect(describeFailure(new UserRejectedRequestError(new Error("no"))).kind).to.equal("rejected");
     expect(describeFailure(Object.assign(new Error("User rejected"), { code: 4001 })).kind).to.equal("rejected");
     expect(describeFailure(new Error("network down"))).to.deep.equal({ kind: "failed", message: "network down" });
+  });
+
+  describe("decodeRevert", function () {
+    const notLive = encodeErrorResult({
+      abi: abis.ConsentRegistry,
+      errorName: "ConsentNotLive",
+      args: [PATIENT, CLINIC],
+    });
+
+    it("decodes every custom error of the five contracts, by name and with its arguments", function () {
+      for (const [contract, abi] of Object.entries(abis)) {
+        for (const item of abi as Abi) {
+          if (item.type !== "error") continue;
+          const args = item.inputs.map((input) =>
+            input.type.startsWith("uint") ? 7n : input.type === "bytes32" ? `0x${"ab".repeat(32)}` : PATIENT,
+          );
+          const data = encodeErrorResult({ abi: [item], errorName: item.name, args });
+          expect(decodeRevert({ data }), `${contract}.${item.name}`).to.deep.equal({ errorName: item.name, args });
+        }
+      }
+    });
+
+    it("finds the revert data anywhere in a viem error's cause chain", function () {
+      const reverted = new ContractFunctionRevertedError({
+        abi: abis.ConsentRegistry,
+        data: notLive,
+        functionName: "revokeConsent",
+      });
+      const expected = { errorName: "ConsentNotLive", args: [PATIENT, CLINIC] };
+      expect(
+        decodeRevert(new BaseError("outer", { cause: new BaseError("middle", { cause: reverted }) })),
+      ).to.deep.equal(expected);
+      // A node's JSON-RPC error, as eth_call and eth_estimateGas report a revert: the data on the RPC error.
+      const rpc = new RpcRequestError({
+        body: {},
+        url: "http://127.0.0.1:8545",
+        error: { code: 3, message: "reverted", data: notLive },
+      });
+      expect(decodeRevert(new BaseError("call failed", { cause: rpc }))).to.deep.equal(expected);
+      // An EIP-1193 provider's plain error, the data directly or nested under `data`.
+      expect(decodeRevert({ code: 3, data: notLive })).to.deep.equal(expected);
+      expect(decodeRevert({ code: -32603, data: { data: notLive } })).to.deep.equal(expected);
+    });
+
+    it("decodes a revert of a contract other than the one called (a DisclosureLog error)", function () {
+      const data = encodeErrorResult({
+        abi: abis.DisclosureLog,
+        errorName: "DisclosureLogSequenceExhausted",
+        args: [2n ** 64n - 1n],
+      });
+      expect(
+        decodeRevert(
+          new BaseError("x", { cause: new ContractFunctionRevertedError({ abi: [], data, functionName: "anchor" }) }),
+        ),
+      ).to.deep.equal({
+        errorName: "DisclosureLogSequenceExhausted",
+        args: [2n ** 64n - 1n],
+      });
+    });
+
+    it("is undefined without revert data, for an empty revert, and for an error none of the contracts has", function () {
+      expect(decodeRevert(new Error("network down"))).to.equal(undefined);
+      expect(decodeRevert(new BaseError("timeout"))).to.equal(undefined);
+      expect(decodeRevert(undefined)).to.equal(undefined);
+      expect(decodeRevert({ data: "0x" })).to.equal(undefined);
+      expect(decodeRevert({ data: "0xdeadbeef" })).to.equal(undefined);
+    });
+
+    it("gives describeFailure a revert found outside a ContractFunctionRevertedError", function () {
+      const failure = describeFailure(
+        new BaseError("estimate failed", {
+          cause: new RpcRequestError({
+            body: {},
+            url: "http://127.0.0.1:8545",
+            error: { code: 3, message: "reverted", data: notLive },
+          }),
+        }),
+      );
+      expect(failure).to.deep.equal({
+        kind: "reverted",
+        errorName: "ConsentNotLive",
+        message: "There is no active consent to revoke (never given, already revoked, or expired).",
+      });
+    });
   });
 });

@@ -33,7 +33,7 @@ import {
   SIGNATURE_LIFETIME,
   signatureDeadline,
 } from "@/lib/consentSignatures";
-import { parseRelayRequest } from "@/server/gateway/relayRequest";
+import { parseRelayRequest } from "@/server/gateway/relay/relayRequest";
 
 const DAY = 24 * 3600;
 /** 15 Jan 2026, 09:30 UTC: the chain's clock in every case below. */

@@ -1,7 +1,7 @@
 // The gateway's in-memory rate limiter: fixed one-minute windows per key (from the key's first request), O(1) work per request, and a size cap that
 // keeps its memory constant however many keys (spoofed addresses) arrive.
 import { expect } from "chai";
-import { MAX_KEYS_IN_MEMORY, MemoryRateLimiter } from "@/server/gateway/rateLimit";
+import { MAX_KEYS_IN_MEMORY, MemoryRateLimiter } from "@/server/gateway/http/rateLimit";
 
 const MINUTE = 60_000;
 /** The start of a minute. */

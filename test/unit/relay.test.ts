@@ -1,9 +1,9 @@
 // The gas-free relay's pure parts: the request parser, the daily quotas' arithmetic, and the relayer's account.
 import { expect } from "chai";
 import { readAccount, readGatewayConfig, RELAY_DEFAULTS, type RelayQuota } from "@/server/gateway/config";
-import { GatewayError } from "@/server/gateway/errors";
-import { DAY_MS, quotaProblem, secondsUntilNextUtcDay, utcDayOf } from "@/server/gateway/relayQuota";
-import { parseRelayRequest } from "@/server/gateway/relayRequest";
+import { GatewayError } from "@/server/gateway/http/errors";
+import { DAY_MS, quotaProblem, secondsUntilNextUtcDay, utcDayOf } from "@/server/gateway/relay/relayQuota";
+import { parseRelayRequest } from "@/server/gateway/relay/relayRequest";
 
 const ALICE = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
 const NORTHSIDE = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";

@@ -1,10 +1,11 @@
 // GET /api/disclosures?patient=0x…[&before=<seq>&limit=<n>]: who read the patient's records (patient only), newest
 // first, each with its Merkle proof once anchored on chain.
-import { handleGateway, json } from "@/server/gateway/http";
-import { forbidden } from "@/server/gateway/errors";
-import { listDisclosures } from "@/server/gateway/disclosures";
-import { parseAddress, parseListWindow } from "@/server/gateway/ids";
-import { requireSession } from "@/server/gateway/sessions";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
+import { forbidden } from "@/server/gateway/http/errors";
+import { listDisclosures } from "@/server/gateway/storage/disclosures";
+import { parseAddress, parseListWindow } from "@/server/gateway/http/ids";
+import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

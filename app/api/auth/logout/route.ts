@@ -1,7 +1,7 @@
 // POST /api/auth/logout: ends the session (204) and clears its cookie.
-import { signOut } from "@/server/gateway/auth";
-import { handleGateway } from "@/server/gateway/http";
-import { noContentWithCookies } from "@/server/gateway/responses";
+import { signOut } from "@/server/gateway/auth/signIn";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { noContentWithCookies } from "@/server/gateway/http/responses";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 // GET /api/auth/nonce: a single-use Sign-In with Ethereum nonce, bound to this browser (medconsent_siwe cookie).
-import { startSignIn } from "@/server/gateway/auth";
-import { handleGateway } from "@/server/gateway/http";
-import { jsonWithCookies } from "@/server/gateway/responses";
+import { startSignIn } from "@/server/gateway/auth/signIn";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { jsonWithCookies } from "@/server/gateway/http/responses";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

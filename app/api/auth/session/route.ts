@@ -1,6 +1,7 @@
 // GET /api/auth/session: who is signed in (401 not_signed_in when nobody).
-import { currentSession } from "@/server/gateway/auth";
-import { handleGateway, json } from "@/server/gateway/http";
+import { currentSession } from "@/server/gateway/auth/signIn";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

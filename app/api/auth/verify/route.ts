@@ -1,8 +1,8 @@
 // POST /api/auth/verify: { message, signature } of a SIWE message → a session cookie (medconsent_session).
-import { finishSignIn } from "@/server/gateway/auth";
-import { readJsonBody } from "@/server/gateway/body";
-import { handleGateway } from "@/server/gateway/http";
-import { jsonWithCookies } from "@/server/gateway/responses";
+import { finishSignIn } from "@/server/gateway/auth/signIn";
+import { readJsonBody } from "@/server/gateway/http/body";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { jsonWithCookies } from "@/server/gateway/http/responses";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

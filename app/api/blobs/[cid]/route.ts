@@ -2,10 +2,11 @@
 // and category (201 new for this patient, 200 already stored for them). The body is the ciphertext; its SHA-256 must be
 // the CID's hash. X-Wrapped-Key may carry the patient's own wrapped key, kept until the record is on chain.
 import { TREATMENT } from "@/lib/consentCodes";
-import { parsePendingKeyHeader, uploadBlob } from "@/server/gateway/blobUpload";
-import { handleGateway, json } from "@/server/gateway/http";
-import { parseAddress, parseCategory, parseCid, parsePurpose } from "@/server/gateway/ids";
-import { requireSession } from "@/server/gateway/sessions";
+import { parsePendingKeyHeader, uploadBlob } from "@/server/gateway/records/blobUpload";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
+import { parseAddress, parseCategory, parseCid, parsePurpose } from "@/server/gateway/http/ids";
+import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

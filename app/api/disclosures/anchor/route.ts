@@ -1,10 +1,11 @@
 // POST /api/disclosures/anchor[?force=true]: anchors the pending disclosures on chain now. Any signed-in account may
 // ask, but on-demand anchors are debounced to one transaction per interval whoever asks; only an operator
 // (GATEWAY_OPERATORS) may force one.
-import { anchorDisclosures } from "@/server/gateway/disclosureAnchor";
-import { badRequest, forbidden } from "@/server/gateway/errors";
-import { handleGateway, json } from "@/server/gateway/http";
-import { requireSession } from "@/server/gateway/sessions";
+import { anchorDisclosures } from "@/server/gateway/chain/disclosureAnchor";
+import { badRequest, forbidden } from "@/server/gateway/http/errors";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
+import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,7 +1,8 @@
 // GET /api/emergency/escrow: the emergency escrow's address and public key, so a patient's portal can wrap escrow copies
 // for it (after checking the key against KeyDirectory.encryptionKeyOf(address) on chain). Public: no session needed.
-import { escrowRecipient } from "@/server/gateway/emergencyAccess";
-import { handleGateway, json } from "@/server/gateway/http";
+import { escrowRecipient } from "@/server/gateway/emergency/emergencyAccess";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,14 +1,20 @@
 // GET /api/fhir/AuditEvent?patient=0x…: the patient's disclosures and consent events as AuditEvents (patient only).
-import { fhirResponse, handleFhir } from "@/server/fhir/responses";
+import { errorAsOperationOutcome, fhirResponse } from "@/server/fhir/responses";
+import { handleGateway } from "@/server/gateway/http/pipeline";
 import { searchAuditEvents } from "@/server/fhir/search";
-import { requireSession } from "@/server/gateway/sessions";
+import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function GET(request: Request) {
-  return handleFhir(request, async ({ gateway }) => {
-    const session = await requireSession(gateway, request);
-    return fhirResponse(await searchAuditEvents(gateway, session, new URL(request.url).searchParams));
-  });
+  return handleGateway(
+    request,
+    "api",
+    async ({ gateway }) => {
+      const session = await requireSession(gateway, request);
+      return fhirResponse(await searchAuditEvents(gateway, session, new URL(request.url).searchParams));
+    },
+    errorAsOperationOutcome,
+  );
 }

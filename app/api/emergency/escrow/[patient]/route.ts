@@ -1,9 +1,10 @@
 // GET /api/emergency/escrow/{patient}: which of the patient's records have an emergency copy (ids only, patient only).
 // DELETE: the patient withdraws every emergency copy, as the portal does right after turning emergency access off.
-import { listEscrowCopies, withdrawEscrowCopies } from "@/server/gateway/emergencyAccess";
-import { handleGateway, json } from "@/server/gateway/http";
-import { parseAddress } from "@/server/gateway/ids";
-import { requireSession } from "@/server/gateway/sessions";
+import { listEscrowCopies, withdrawEscrowCopies } from "@/server/gateway/emergency/emergencyAccess";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
+import { parseAddress } from "@/server/gateway/http/ids";
+import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,10 +1,11 @@
 // GET /api/records/{patient}/{recordId}?purpose=<slug>: the record's ciphertext and the reader's wrapped key, when
 // the chain says the reader may read it now. Every read is logged (X-Disclosure-Seq) before it is served. Only with
 // X-MedConsent-Client: 1, so no cross-site link or image can make a signed-in browser read (and log) a record.
-import { handleGateway, requireClientHeader } from "@/server/gateway/http";
-import { parseAddress, parsePurpose, parseRecordId } from "@/server/gateway/ids";
-import { readRecord } from "@/server/gateway/recordAccess";
-import { requireSession } from "@/server/gateway/sessions";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { requireClientHeader } from "@/server/gateway/http/clientHeader";
+import { parseAddress, parsePurpose, parseRecordId } from "@/server/gateway/http/ids";
+import { readRecord } from "@/server/gateway/records/recordAccess";
+import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

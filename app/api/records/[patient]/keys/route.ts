@@ -1,8 +1,9 @@
 // GET /api/records/{patient}/keys: the patient's own wrapped record keys (patient only), for re-wrapping after a grant.
-import { handleGateway, json } from "@/server/gateway/http";
-import { parseAddress } from "@/server/gateway/ids";
-import { ownKeys } from "@/server/gateway/recordAccess";
-import { requireSession } from "@/server/gateway/sessions";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
+import { parseAddress } from "@/server/gateway/http/ids";
+import { ownKeys } from "@/server/gateway/records/recordAccess";
+import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,11 +1,12 @@
 // PUT /api/emergency/escrow/{patient}/{recordId} { wrappedKey }: the patient's emergency copy of one routine record's
 // key, wrapped for the escrow key (201 created, 200 replaced); only while their emergency access is on.
-import { readJsonBody } from "@/server/gateway/body";
-import { storeEscrowCopy } from "@/server/gateway/emergencyAccess";
-import { handleGateway, json } from "@/server/gateway/http";
-import { parseAddress, parseRecordId } from "@/server/gateway/ids";
-import { parseWrappedKeyBody } from "@/server/gateway/recordAccess";
-import { requireSession } from "@/server/gateway/sessions";
+import { readJsonBody } from "@/server/gateway/http/body";
+import { storeEscrowCopy } from "@/server/gateway/emergency/emergencyAccess";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
+import { parseAddress, parseRecordId } from "@/server/gateway/http/ids";
+import { parseWrappedKeyBody } from "@/server/gateway/records/recordAccess";
+import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

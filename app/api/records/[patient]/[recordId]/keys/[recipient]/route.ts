@@ -2,12 +2,13 @@
 // (201 created, 200 replaced or unchanged). Only the patient, or the record's author while its consent covers the
 // category with APPEND; only to the patient or a consented reader; only the patient replaces the patient's own key.
 // GET: the current key and the versions it replaced, to the patient.
-import { noteRecordSeen } from "@/server/gateway/blobBindings";
-import { readJsonBody } from "@/server/gateway/body";
-import { handleGateway, json } from "@/server/gateway/http";
-import { parseAddress, parseRecordId } from "@/server/gateway/ids";
-import { parseWrappedKeyBody, storeWrappedKey, wrappedKeyHistory } from "@/server/gateway/recordAccess";
-import { requireSession } from "@/server/gateway/sessions";
+import { noteRecordSeen } from "@/server/gateway/storage/blobBindings";
+import { readJsonBody } from "@/server/gateway/http/body";
+import { handleGateway } from "@/server/gateway/http/pipeline";
+import { json } from "@/server/gateway/http/responses";
+import { parseAddress, parseRecordId } from "@/server/gateway/http/ids";
+import { parseWrappedKeyBody, storeWrappedKey, wrappedKeyHistory } from "@/server/gateway/records/recordAccess";
+import { requireSession } from "@/server/gateway/auth/sessions";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
