@@ -64,6 +64,8 @@ export const consent = onchainTable(
     expiresAt: t.integer().notNull(),
     grantedAt: t.integer().notNull(),
     grantedInBlock: t.bigint().notNull(),
+    /** The chain_event id of the pair's first grant: lists keep the order in which pairs first appeared. */
+    firstGrantId: t.text().notNull(),
     epoch: t.integer().notNull(),
     revoked: t.boolean().notNull(),
   }),

@@ -18,6 +18,7 @@ import {
 import deployedContracts, { abis } from "./contracts/deployedContracts";
 import { explainError } from "./accessErrors";
 import { decodeRevert } from "./decodeRevert";
+import { createIndexerReader, type IndexedBlock, type IndexerReader } from "./indexer/indexerReader";
 import {
   describeActions,
   describeCategories,
@@ -62,6 +63,30 @@ export interface ConsentClientOptions {
    * at the price of a timer tick per call: worth it for a dashboard, not for a service's `hasAccess` hot path.
    */
   batch?: boolean;
+  /**
+   * The MedConsent indexer's URL (indexer/, e.g. http://127.0.0.1:42069). Lists and histories (`listConsents`,
+   * `getRecords`, `getPatientEvents`, providers, emergency accesses) then come from it in a few requests whatever the
+   * chain's age; without it they scan eth_getLogs from the deployment block. Access checks never use it.
+   */
+  indexerUrl?: string;
+}
+
+/** The block a list is current to: the indexer's (with its time), or the latest block a log scan read. */
+export interface CurrentTo {
+  blockNumber: bigint;
+  timestamp?: number;
+}
+
+/** A list, with the block it is current to. */
+export type Listing<T> = T[] & { currentTo: CurrentTo };
+
+const listing = <T>(items: T[], currentTo: CurrentTo): Listing<T> => Object.assign(items, { currentTo });
+
+/** Where the indexer stands against the chain's head: `behind` blocks not yet queryable through it. */
+export interface IndexerStatus {
+  indexedTo: IndexedBlock;
+  head: bigint;
+  behind: number;
 }
 
 export interface AccessQuery {
@@ -153,8 +178,21 @@ function decodePatientLogs(logs: Parameters<typeof parseEventLogs>[0]["logs"]) {
   return parseEventLogs({ abi: PATIENT_EVENTS_ABI, eventName: [...PATIENT_EVENT_NAMES], logs });
 }
 
-/** One decoded event about a patient, with the timestamp of its block (seconds). */
-export type PatientEvent = ReturnType<typeof decodePatientLogs>[number] & { timestamp: number };
+type DecodedPatientLog = ReturnType<typeof decodePatientLogs>[number];
+export type PatientEventName = (typeof PATIENT_EVENT_NAMES)[number];
+
+/** One decoded event about a patient: its name and arguments, where it sits in the chain, and its block's time. */
+export type PatientEvent = {
+  [name in PatientEventName]: {
+    eventName: name;
+    args: Extract<DecodedPatientLog, { eventName: name }>["args"];
+    blockNumber: bigint;
+    logIndex: number;
+    transactionHash: Hex;
+    /** Seconds. */
+    timestamp: number;
+  };
+}[PatientEventName];
 
 /**
  * Runs `read` over [fromBlock, toBlock] in consecutive windows of at most `logRange` blocks and concatenates the
@@ -215,6 +253,8 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
       transport: options.transport ?? http(options.rpcUrl ?? DEFAULT_RPC_URL, { batch: options.batch ?? false }),
       pollingInterval: options.pollingInterval ?? 1_000,
     });
+  const indexer: IndexerReader | undefined =
+    options.indexerUrl === undefined ? undefined : createIndexerReader(options.indexerUrl);
   const consentRegistry = { address: addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
   const recordRegistry = { address: addresses.recordRegistry, abi: abis.RecordRegistry } as const;
   const providerRegistry = { address: addresses.providerRegistry, abi: abis.ProviderRegistry } as const;
@@ -229,20 +269,21 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
     ] as const;
   }
 
-  async function latestTimestamp(): Promise<number> {
-    return Number((await publicClient.getBlock({ blockTag: "latest" })).timestamp);
-  }
-
   /** `read` over [deployment block, latest] in windows of at most `logRange` blocks, results concatenated. */
   async function inBlockWindows<T>(read: (from: bigint, to: bigint) => Promise<readonly T[]>): Promise<T[]> {
+    return (await scanToLatest(read)).items;
+  }
+
+  /** Like inBlockWindows, with the latest block the scan read up to. */
+  async function scanToLatest<T>(read: (from: bigint, to: bigint) => Promise<readonly T[]>) {
     // Uncached: read right after a confirmed transaction, the history must include its block.
     const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
-    return readInBlockWindows(fromBlock, latest, logRange, read);
+    return { items: await readInBlockWindows(fromBlock, latest, logRange, read), latest };
   }
 
   /** eth_getLogs in windows of at most `logRange` blocks, filtered on indexed topics. */
   function getConsentGrantedLogs(args: { patient?: Address; grantee?: Address }) {
-    return inBlockWindows((from, to) =>
+    return scanToLatest((from, to) =>
       publicClient.getContractEvents({
         ...consentRegistry,
         eventName: "ConsentGranted",
@@ -257,7 +298,17 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
     addresses,
     abis,
     publicClient,
+    /** The indexer's reader, when the client was given `indexerUrl`. */
+    indexer,
     inBlockWindows,
+
+    /** Where the indexer stands against the chain's head; undefined without an indexer. */
+    async indexerStatus(): Promise<IndexerStatus | undefined> {
+      if (indexer === undefined) return undefined;
+      const [indexedTo, head] = await Promise.all([indexer.status(), publicClient.getBlockNumber({ cacheTime: 0 })]);
+      const behind = head > indexedTo.blockNumber ? Number(head - indexedTo.blockNumber) : 0;
+      return { indexedTo, head, behind };
+    },
     /** The name-or-number parsers the client applies to queries. */
     parse: { categories: parseCategories, actions: parseActions, purposes: parsePurposes },
 
@@ -355,12 +406,23 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
     },
 
     /** Every consent a patient has given, or a provider has received, with its state now. */
-    async listConsents(filter: { patient: Address } | { grantee: Address }): Promise<ConsentEntry[]> {
-      const logs = await getConsentGrantedLogs(filter);
+    async listConsents(filter: { patient: Address } | { grantee: Address }): Promise<Listing<ConsentEntry>> {
+      if (indexer !== undefined) {
+        const { data, currentTo } = await indexer.consents(filter);
+        const entries = data.map((consent) => {
+          const state: ConsentState = consent.revoked
+            ? "revoked"
+            : liveConsentState(consent.expiresAt, currentTo.timestamp);
+          const { revoked: _revoked, ...terms } = consent;
+          return { ...terms, state, summary: summarizeConsent(consent) } satisfies ConsentEntry;
+        });
+        return listing(entries, currentTo);
+      }
+      const { items: logs, latest } = await getConsentGrantedLogs(filter);
       // The last grant of each (patient, grantee) pair; its terms describe a consent since revoked.
       const lastGrant = new Map<string, (typeof logs)[number]>();
       for (const log of logs) lastGrant.set(`${log.args.patient}:${log.args.grantee}`, log);
-      const now = await latestTimestamp();
+      const now = Number((await publicClient.getBlock({ blockNumber: latest })).timestamp);
       const epochs = new Map<string, Promise<number>>();
       const epochOf = (patient: Address) => {
         if (!epochs.has(patient)) {
@@ -372,8 +434,8 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
         return epochs.get(patient)!;
       };
 
-      return Promise.all(
-        [...lastGrant.values()].map(async (log) => {
+      const entries = await Promise.all(
+        [...lastGrant.values()].map(async (log): Promise<ConsentEntry> => {
           const patient = log.args.patient!;
           const grantee = log.args.grantee!;
           const [stored, epoch] = await Promise.all([
@@ -404,16 +466,21 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
           };
         }),
       );
+      return listing(entries, { blockNumber: latest, timestamp: now });
     },
 
     /** A patient's record pointers, oldest first, with their URIs from the RecordAdded events. */
-    async getRecords(patient: Address): Promise<RecordEntry[]> {
+    async getRecords(patient: Address): Promise<Listing<RecordEntry>> {
+      if (indexer !== undefined) {
+        const { data, currentTo } = await indexer.records(patient);
+        return listing(data, currentTo);
+      }
       const count = await publicClient.readContract({
         ...recordRegistry,
         functionName: "recordCount",
         args: [patient],
       });
-      const logs = await inBlockWindows((from, to) =>
+      const { items: logs, latest } = await scanToLatest((from, to) =>
         publicClient.getContractEvents({
           ...recordRegistry,
           eventName: "RecordAdded",
@@ -424,7 +491,7 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
       );
       const uris = new Map(logs.map((log) => [log.args.recordId!, log.args.uri!]));
       const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
-      return Promise.all(
+      const records = await Promise.all(
         ids.map(async (id) => {
           const [contentHash, category, author, createdAt, supersededBy] = await publicClient.readContract({
             ...recordRegistry,
@@ -434,6 +501,7 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
           return { id, contentHash, category, author, createdAt, supersededBy, uri: uris.get(id) ?? "" };
         }),
       );
+      return listing(records, { blockNumber: latest });
     },
 
     /**
@@ -441,9 +509,14 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
      * signatures, records), oldest first, each with its block's timestamp. One eth_getLogs per `logRange` blocks over
      * both registries, filtered on the indexed patient topic.
      */
-    async getPatientEvents(patient: Address): Promise<PatientEvent[]> {
+    async getPatientEvents(patient: Address): Promise<Listing<PatientEvent>> {
+      if (indexer !== undefined) {
+        const { data, currentTo } = await indexer.patientEvents(patient);
+        const events = data.map(({ contract: _contract, ...event }) => event as PatientEvent);
+        return listing(events, currentTo);
+      }
       const topics = [null, pad(patient.toLowerCase() as Hex)] as [null, Hex];
-      const decoded = await inBlockWindows(async (from, to) => {
+      const { items: decoded, latest } = await scanToLatest(async (from, to) => {
         const raw = await publicClient.request({
           method: "eth_getLogs",
           params: [
@@ -469,7 +542,18 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
           ),
         ),
       );
-      return decoded.map((log) => ({ ...log, timestamp: timestamps.get(log.blockNumber) ?? 0 }));
+      const events = decoded.map(
+        (log) =>
+          ({
+            eventName: log.eventName,
+            args: log.args,
+            blockNumber: log.blockNumber,
+            logIndex: log.logIndex,
+            transactionHash: log.transactionHash,
+            timestamp: timestamps.get(log.blockNumber) ?? 0,
+          }) as PatientEvent,
+      );
+      return listing(events, { blockNumber: latest });
     },
 
     /** Hashes a file (a path, in Node) or its bytes with SHA-256 and compares it with the record's on-chain hash. */

@@ -69,7 +69,9 @@ ponder.on("ProviderRegistry:EmergencyCapabilitySet", async ({ event, context }) 
 
 ponder.on("ConsentRegistry:ConsentGranted", async ({ event, context }) => {
   await append(context, "ConsentRegistry", "ConsentGranted", event);
-  const row = rows.grantedConsent(event.args, await patientOf(context, event.args.patient), positionOf(event));
+  const previous = await context.db.find(consent, { patient: event.args.patient, grantee: event.args.grantee });
+  const granter = await patientOf(context, event.args.patient);
+  const row = rows.grantedConsent(event.args, granter, positionOf(event), previous ?? undefined);
   await context.db.insert(consent).values(row).onConflictDoUpdate(row);
 });
 

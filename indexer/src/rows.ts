@@ -35,6 +35,7 @@ export interface ConsentRow {
   expiresAt: number;
   grantedAt: number;
   grantedInBlock: bigint;
+  firstGrantId: string;
   epoch: number;
   revoked: boolean;
 }
@@ -146,7 +147,10 @@ export const emergencySet = (patient: PatientRow, allowed: boolean): PatientRow 
   emergencyEpoch: allowed ? patient.emergencyEpoch : patient.emergencyEpoch + 1,
 });
 
-/** ConsentGranted creates or replaces the pair's consent, stamped with the patient's current epoch. */
+/**
+ * ConsentGranted creates or replaces the pair's consent, stamped with the patient's current epoch; a replacement keeps
+ * the position of the pair's first grant, by which lists are ordered.
+ */
 export function grantedConsent(
   args: {
     patient: Address;
@@ -158,6 +162,7 @@ export function grantedConsent(
   },
   patient: PatientRow,
   position: EventPosition,
+  previous?: ConsentRow,
 ): ConsentRow {
   return {
     patient: args.patient,
@@ -168,6 +173,7 @@ export function grantedConsent(
     expiresAt: args.expiresAt,
     grantedAt: position.timestamp,
     grantedInBlock: position.blockNumber,
+    firstGrantId: previous?.firstGrantId ?? eventId(position),
     epoch: patient.epoch,
     revoked: false,
   };

@@ -186,7 +186,7 @@ export function createIndexerReader(url: string, fetchImpl: typeof fetch = fetch
         "consent",
         "patient grantee categories actions purposes expiresAt grantedAt epoch revoked",
         where,
-        "grantedInBlock",
+        "firstGrantId",
       );
       const patients = [...new Set(rows.map((row) => row.patient))];
       const epochs = new Map<string, number>();

@@ -77,6 +77,7 @@ describe("indexer rows (indexer/src/rows.ts)", function () {
         { patient: ALICE, grantee: CLINIC, categories: 0b1n, actions: 3, purposes: 2, expiresAt: 1_950_000_000 },
         patient,
         at(30),
+        first,
       );
       expect(second).to.deep.include({
         categories: 1n,
@@ -85,7 +86,9 @@ describe("indexer rows (indexer/src/rows.ts)", function () {
         revoked: false,
         grantedAt: 1_800_000_030,
       });
-      expect(first.grantedAt).to.not.equal(second.grantedAt);
+      expect(second.grantedInBlock).to.equal(30n);
+      expect(second.firstGrantId, "a replacement keeps the pair's first place").to.equal(rows.eventId(at(10)));
+      expect(first.firstGrantId).to.equal(rows.eventId(at(10)));
     });
   });
 
