@@ -124,6 +124,8 @@ describe("indexer: the same answers as the log scan", function () {
     );
     await chain.grantConsent(10, address(2), { categories: 0b10010n, actions: 3, purposes: 1 });
     await chain.grantConsent(11, address(3), { categories: 0b1n, actions: 1, purposes: 9, expiresIn: 3 * DAY });
+    await chain.grantConsent(12, address(2), { categories: 0b100n, actions: 1, purposes: 1 });
+    await chain.revokeConsent(12, address(2));
     await chain.addRecord(10, address(10), keccak256(toHex("a record")), 4, "bafkrei-seeded");
     await expectAgreement();
   });
