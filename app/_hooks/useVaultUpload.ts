@@ -9,10 +9,8 @@ import { usePublicClient, useWalletClient } from "wagmi";
 import { abis } from "@/lib/contracts/deployedContracts";
 import { appConfig } from "@/app/_lib/appConfig";
 import type { CategoryInfo } from "@/lib/consentCodes";
-import { isFhirResource, suggestCategory } from "@/lib/fhir/records";
-import { validateFhir, type FhirValidation } from "@/lib/fhir/validate";
+import type { FhirValidation } from "@/lib/fhir/validate";
 import { describeVaultFailure, gateway, GatewayError, withRetries } from "@/app/_lib/gatewayClient";
-import { encryptRecord, wrapRecordKey } from "@/lib/vault";
 import { useConsentClient } from "./useConsentClient";
 import { useEncryptionKey } from "./useEncryptionKey";
 import { useGatewaySession } from "./useGatewaySession";
@@ -71,6 +69,7 @@ export function useVaultUpload(patient: Address) {
 
       step = "encrypt";
       mark("encrypt", "active");
+      const { encryptRecord, wrapRecordKey } = await import("@/lib/vault");
       const bytes = new Uint8Array(await file.arrayBuffer());
       performance.mark("medconsent:encrypt:start");
       const encrypted = await encryptRecord({ bytes, name: file.name, type: file.type || "application/octet-stream" });
@@ -242,10 +241,11 @@ export function useFhirInspection() {
     } catch {
       return undefined; // Not JSON after all: stored as a file like any other.
     }
+    const { isFhirResource, suggestCategory } = await import("@/lib/fhir/records");
     if (pick !== latest.current || !isFhirResource(json)) return undefined;
     const suggested = suggestCategory(json);
     setInspection({ suggested });
-    validateFhir(json).then(
+    import("@/lib/fhir/validate").then(({ validateFhir }) => validateFhir(json)).then(
       (validation) => pick === latest.current && setInspection({ suggested, validation }),
       () => pick === latest.current && setInspection({ suggested, checkFailed: true }),
     );

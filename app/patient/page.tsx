@@ -1,7 +1,7 @@
 "use client";
 // The patient's dashboard: consents, records, who read them, the audit timeline, delegates and the emergency setting.
 import { useConnection } from "wagmi";
-import { ChangeConsentLink, GrantAccessLink } from "@/app/_components/grant/GrantLinks";
+import { ChangeConsentLink, GrantAccessLink } from "@/app/patient/grant/_components/GrantLinks";
 import { ConsentsSection } from "./_components/ConsentsSection";
 import { DelegatesSection } from "./_components/DelegatesSection";
 import { DisclosuresSection } from "./_components/DisclosuresSection";

@@ -1,7 +1,7 @@
 "use client";
 // Add a record pointer for a patient: the content hash of the encrypted file (typed, or computed here from the file)
 // and its URI. Checked against the patient's consent first, so a refusal is explained before the wallet opens.
-import { CategoryOptions } from "@/app/_components/CategoryOptions";
+import { CategoryOptions } from "@/app/_components/CategoryPicker";
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { stringToBytes, type Address, type Hex } from "viem";
@@ -12,7 +12,7 @@ import { APPEND, CATEGORIES } from "@/lib/consentCodes";
 import { isContentHash, sha256OfFile } from "@/lib/contentHash";
 import { cidOfHash } from "@/lib/vault/cid";
 import { checkAddress } from "@/lib/providers";
-import { AddressField, FieldError, SelectField, TextField, focusFirstError } from "./fields";
+import { AddressField, FieldError, SelectField, TextField, focusFirstError } from "@/app/_components/fields";
 
 const MAX_URI_BYTES = 256;
 

@@ -16,7 +16,7 @@ import {
   utf8ByteLength,
   type ProviderInfo,
 } from "@/lib/providers";
-import { AddressField, SelectField, TextField, focusFirstError } from "@/app/provider/fields";
+import { AddressField, SelectField, TextField, focusFirstError } from "@/app/_components/fields";
 
 const KIND_HINTS: Record<(typeof PROVIDER_KINDS)[number], string> = {
   clinician: "an individual doctor, nurse or therapist",

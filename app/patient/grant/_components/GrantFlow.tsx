@@ -42,7 +42,7 @@ import {
 import { TransactionStatus } from "@/app/_components/TransactionStatus";
 import { ActingFor, patientLabel, patientPossessive, useDelegations } from "./ActingFor";
 import { BitPicker } from "./BitPicker";
-import { CategoryPicker } from "./CategoryPicker";
+import { CategoryPicker } from "@/app/_components/CategoryPicker";
 import { ExpiryPicker } from "./ExpiryPicker";
 import { ProviderPicker } from "./ProviderPicker";
 import { useChainClock } from "./useChainClock";
@@ -397,6 +397,7 @@ function GrantEditor({
           </p>
         ) : null}
         <CategoryPicker
+          audience="patient"
           value={form.categories}
           onChange={(categories) => update({ categories })}
           error={shownErrors.categories}
