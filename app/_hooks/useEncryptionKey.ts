@@ -78,11 +78,12 @@ export function useEncryptionKey(account: Address | undefined) {
   async function publish(): Promise<boolean> {
     const pair = await ensureKey();
     if (published.data?.toLowerCase() === pair.publicKeyHex.toLowerCase()) return true;
-    return tx.send("Publishing your encryption key", {
-      ...keyDirectory,
+    const receipt = await tx.send("Publishing your encryption key", {
+      contract: "KeyDirectory",
       functionName: "setEncryptionKey",
       args: [pair.publicKeyHex],
     });
+    return receipt !== undefined;
   }
 
   const matches =

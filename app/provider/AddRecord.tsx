@@ -97,8 +97,7 @@ export function AddRecord({
     }
     if (allowed.data === false) return;
     const ok = await tx.send(`Add a ${categoryInfo.label} record`, {
-      address: client.addresses.recordRegistry,
-      abi: client.abis.RecordRegistry,
+      contract: "RecordRegistry",
       functionName: "addRecord",
       args: [patientAddress, hashText as Hex, categoryInfo.bit, uriToSend],
     });

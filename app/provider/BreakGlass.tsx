@@ -93,8 +93,7 @@ export function BreakGlass({ me, patients }: { me: Address; patients: readonly A
   async function breakGlass() {
     if (!patientAddress || !chosen) return;
     const ok = await tx.send("Emergency access", {
-      address: client.addresses.consentRegistry,
-      abi: client.abis.ConsentRegistry,
+      contract: "ConsentRegistry",
       functionName: "breakGlass",
       args: [patientAddress, emergencyReasonHash(chosen.code)],
     });
