@@ -1,4 +1,3 @@
-"use client";
 // Choosing categories of data, the one way every page does it: checkboxes for a set (a patient's grant, a provider's
 // access check; routine with an "all routine data" shortcut for bits 0–12 only, the sensitive ones apart), or the
 // options of a <select> for one.

@@ -6,7 +6,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { Address, ContractFunctionArgs, ContractFunctionName, Hash, TransactionReceipt } from "viem";
-import { useConnection, usePublicClient, useWalletClient } from "wagmi";
+import { useConfig, useConnection, usePublicClient } from "wagmi";
 import { appConfig } from "@/app/_lib/appConfig";
 import { describeFailure, type Failure } from "@/app/_lib/txErrors";
 import type { MedConsentAddresses } from "@/lib/consentClient";
@@ -53,7 +53,7 @@ function callOf<C extends MedConsentContractName, F extends WriteFunctionName<C>
 export function useTransactor() {
   const { address } = useConnection();
   const publicClient = usePublicClient();
-  const { data: walletClient } = useWalletClient();
+  const config = useConfig();
   const queryClient = useQueryClient();
   const [state, setState] = useState<TransactionState>({ phase: "idle" });
 
@@ -99,12 +99,15 @@ export function useTransactor() {
     label: string,
     write: ContractWrite<C, F>,
   ): Promise<TransactionReceipt | undefined> {
-    if (!publicClient || !walletClient || !address) {
+    if (!publicClient || !address) {
       setState({ phase: "failed", label, failure: { kind: "failed", message: "Connect your wallet first." } });
       return undefined;
     }
     return run(label, async () => {
       const { request } = await simulate(write, address);
+      // The wallet client (and viem's wallet actions behind it) loads with the first write, not with every page.
+      const { getWalletClient } = await import("wagmi/actions");
+      const walletClient = await getWalletClient(config);
       return walletClient.writeContract(request as never);
     });
   }
