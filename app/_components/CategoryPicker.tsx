@@ -1,6 +1,7 @@
-// Choosing categories of data, the one way every page does it: checkboxes for a set (a patient's grant, a provider's
-// access check; routine with an "all routine data" shortcut for bits 0–12 only, the sensitive ones apart), or the
-// options of a <select> for one.
+"use client";
+// Choosing a set of categories of data, the one way every page does it (a patient's grant, a provider's access check):
+// routine with an "all routine data" shortcut (bits 0–12 only), the sensitive ones apart. One category from a
+// <select>: CategoryOptions.tsx.
 import { useId } from "react";
 import {
   hasAllRoutine,
@@ -113,28 +114,6 @@ export function CategoryPicker({
           </p>
         ) : null}
       </fieldset>
-    </>
-  );
-}
-
-/** The categories as `<option>`s for a `<select>` (one category), sensitive ones in their own group; values are bits. */
-export function CategoryOptions() {
-  return (
-    <>
-      <optgroup label="Routine">
-        {ROUTINE_CATEGORY_LIST.map((c) => (
-          <option key={c.bit} value={c.bit}>
-            {c.label}
-          </option>
-        ))}
-      </optgroup>
-      <optgroup label="Sensitive">
-        {SENSITIVE_CATEGORY_LIST.map((c) => (
-          <option key={c.bit} value={c.bit}>
-            {c.label}
-          </option>
-        ))}
-      </optgroup>
     </>
   );
 }

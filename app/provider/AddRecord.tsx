@@ -1,7 +1,7 @@
 "use client";
 // Add a record pointer for a patient: the content hash of the encrypted file (typed, or computed here from the file)
 // and its URI. Checked against the patient's consent first, so a refusal is explained before the wallet opens.
-import { CategoryOptions } from "@/app/_components/CategoryPicker";
+import { CategoryOptions } from "@/app/_components/CategoryOptions";
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { stringToBytes, type Address, type Hex } from "viem";

@@ -4,7 +4,7 @@
 // here first: its resources suggest the category, and a check against the R4 schema warns before it is stored.
 import { useId, useState, type FormEvent } from "react";
 import type { Address } from "viem";
-import { CategoryOptions } from "@/app/_components/CategoryPicker";
+import { CategoryOptions } from "@/app/_components/CategoryOptions";
 import { StepList } from "@/app/_components/vault/StepList";
 import { TransactionStatus } from "@/app/_components/TransactionStatus";
 import { useFhirInspection, useVaultUpload, type FhirInspection } from "@/app/_hooks/useVaultUpload";

@@ -1,6 +1,6 @@
 "use client";
 // One audit timeline of everything that happened to the patient's consents and records, newest first.
-import { CategoryOptions } from "@/app/_components/CategoryPicker";
+import { CategoryOptions } from "@/app/_components/CategoryOptions";
 import { useId, useState } from "react";
 import type { Address } from "viem";
 import { useDisclosures } from "@/app/_hooks/useVaultDisclosures";
