@@ -6,7 +6,8 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { Address, ContractFunctionArgs, ContractFunctionName, Hash, TransactionReceipt } from "viem";
-import { useConfig, useConnection, usePublicClient } from "wagmi";
+import { simulateContract, waitForTransactionReceipt } from "viem/actions";
+import { useClient, useConfig, useConnection } from "wagmi";
 import { appConfig } from "@/app/_lib/appConfig";
 import { describeFailure, type Failure } from "@/app/_lib/txErrors";
 import type { MedConsentAddresses } from "@/lib/consentClient";
@@ -52,7 +53,8 @@ function callOf<C extends MedConsentContractName, F extends WriteFunctionName<C>
 
 export function useTransactor() {
   const { address } = useConnection();
-  const publicClient = usePublicClient();
+  // The plain client with single actions, not usePublicClient: that adds every public action of viem to the page.
+  const publicClient = useClient();
   const config = useConfig();
   const queryClient = useQueryClient();
   const [state, setState] = useState<TransactionState>({ phase: "idle" });
@@ -70,7 +72,7 @@ export function useTransactor() {
     try {
       const hash = await step();
       setState({ phase: "pending", label, hash });
-      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      const receipt = await waitForTransactionReceipt(publicClient, { hash });
       if (receipt.status !== "success") throw new Error("The transaction was reverted.");
       setState({ phase: "confirmed", label, hash });
       await queryClient.invalidateQueries();
@@ -91,7 +93,7 @@ export function useTransactor() {
   ) {
     if (!publicClient) throw new Error("The chain cannot be reached.");
     // viem cannot narrow its own generics through ours; the call is typed by ContractWrite above.
-    return publicClient.simulateContract({ ...callOf(write), account } as never);
+    return simulateContract(publicClient, { ...callOf(write), account } as never);
   }
 
   /** A contract write from the connected wallet, simulated first so a refusal is explained before the wallet opens. */
