@@ -10,7 +10,7 @@ import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import { formatDate } from "@/app/_lib/format";
 import { checkAddress } from "@/lib/providers";
 import { categoryLabel } from "@/lib/timeline";
-import { AddressField } from "./fields";
+import { AddressField } from "@/app/_components/fields";
 
 export function PatientRecords({ me, patients }: { me: Address; patients: readonly Address[] }) {
   const client = useConsentClient();

@@ -56,8 +56,7 @@ function Delegates({ patient }: { patient: Address }) {
 
   const setDelegate = (delegate: Address, allowed: boolean, label: string) =>
     tx.send(label, {
-      address: client.addresses.consentRegistry,
-      abi: client.abis.ConsentRegistry,
+      contract: "ConsentRegistry",
       functionName: "setDelegate",
       args: [delegate, allowed],
     });
@@ -184,7 +183,7 @@ function EmergencyAccess({ patient }: { patient: Address }) {
 
   async function toggle(next: boolean) {
     const changed = await tx.send(next ? "Turning emergency access on" : "Turning emergency access off", {
-      ...registry,
+      contract: "ConsentRegistry",
       functionName: "setEmergencyAccess",
       args: [next],
     });
