@@ -10,7 +10,7 @@ import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import { useTransactor } from "@/app/_hooks/useTransactor";
 import { appConfig } from "@/app/_lib/appConfig";
 import { EMERGENCY_REASONS, emergencyReasonHash, listEmergencyAccesses } from "@/lib/emergency";
-import { formatDateTime, shortAddress } from "@/app/_lib/format";
+import { formatDateTime, shortAddress } from "@/lib/format";
 import { checkAddress } from "@/lib/providers";
 import { AddressField, SelectField, focusFirstError } from "@/app/_components/fields";
 

@@ -6,7 +6,7 @@ import type { Address } from "viem";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import type { AccessQuery } from "@/lib/consentClient";
 import { ACTIONS, PURPOSES, READ, describeCategories, describePurposes } from "@/lib/consentCodes";
-import { shortAddress } from "@/app/_lib/format";
+import { shortAddress } from "@/lib/format";
 import { checkAddress } from "@/lib/providers";
 import { CategoryPicker } from "@/app/_components/CategoryPicker";
 import { AddressField, focusFirstError } from "@/app/_components/fields";

@@ -9,7 +9,7 @@ import { ConsentList } from "@/app/_components/ConsentList";
 import { EncryptionKeyStatus } from "@/app/_components/vault/EncryptionKeyStatus";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import { useProviderInfo } from "@/app/_hooks/useProviders";
-import { formatDate, shortAddress } from "@/app/_lib/format";
+import { formatDate, shortAddress } from "@/lib/format";
 import { AddRecord } from "./AddRecord";
 import { BreakGlass } from "./BreakGlass";
 import { CheckAccess } from "./CheckAccess";

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { TransactionStatus } from "@/app/_components/TransactionStatus";
 import { useTransactor } from "@/app/_hooks/useTransactor";
-import { formatDate } from "@/app/_lib/format";
+import { formatDate } from "@/lib/format";
 import type { ProviderInfo } from "@/lib/providers";
 
 export function ProviderCard({ provider, canManage }: { provider: ProviderInfo; canManage: boolean }) {

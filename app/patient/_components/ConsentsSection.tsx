@@ -9,7 +9,7 @@ import { useTransactor } from "@/app/_hooks/useTransactor";
 import { useUnrelayedSignatures } from "@/app/_hooks/useUnrelayedSignatures";
 import type { ConsentEntry } from "@/lib/consentClient";
 import { joinWords } from "@/lib/consentCodes";
-import { formatDateTime } from "@/app/_lib/format";
+import { formatDateTime } from "@/lib/format";
 import { useConsents, useNames } from "./usePatientData";
 
 const isLive = (c: ConsentEntry) => c.state === "active" || c.state === "expiring";

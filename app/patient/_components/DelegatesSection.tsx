@@ -7,8 +7,8 @@ import { TransactionStatus } from "@/app/_components/TransactionStatus";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import { useEmergencyEscrow } from "@/app/_hooks/useEmergencyEscrow";
 import { useTransactor } from "@/app/_hooks/useTransactor";
-import { formatDateTime } from "@/app/_lib/format";
-import { latestDelegates, openEmergencyAccesses } from "@/lib/timeline";
+import { formatDateTime } from "@/lib/format";
+import { latestDelegates, openEmergencyAccesses } from "@/app/_lib/timeline";
 import { EmergencyEscrowStatus, EmergencyTrustNote } from "./EmergencyEscrow";
 import { useChainNow, useNames, usePatientEvents } from "./usePatientData";
 

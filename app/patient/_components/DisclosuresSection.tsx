@@ -4,7 +4,7 @@ import type { Address } from "viem";
 import { GatewaySignIn } from "@/app/_components/vault/GatewaySignIn";
 import { useAnchorNow, useDisclosures } from "@/app/_hooks/useVaultDisclosures";
 import { EMERGENCY } from "@/lib/consentCodes";
-import { formatDateTime } from "@/app/_lib/format";
+import { formatDateTime } from "@/lib/format";
 import { describeVaultFailure, type AnchorOutcome } from "@/app/_lib/gatewayClient";
 import { useNames } from "./usePatientData";
 import dynamic from "next/dynamic";

@@ -10,8 +10,8 @@ import type { Address, Hex } from "viem";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import type { RecordEntry } from "@/lib/consentClient";
 import { sha256OfFile } from "@/lib/contentHash";
-import { formatDate } from "@/app/_lib/format";
-import { categoryLabel } from "@/lib/timeline";
+import { formatDate } from "@/lib/format";
+import { categoryLabel } from "@/app/_lib/timeline";
 import { useNames } from "./usePatientData";
 
 // The upload form (and the encryption and FHIR code behind it) loads once the patient is signed in to the gateway.

@@ -5,7 +5,7 @@ import Link from "next/link";
 import type { RefObject } from "react";
 import type { Address } from "viem";
 import { CategoryPicker } from "@/app/_components/CategoryPicker";
-import { shortAddress } from "@/app/_lib/format";
+import { shortAddress } from "@/lib/format";
 import type { GrantErrors, GrantFormState } from "@/app/_lib/grantForm";
 import { summarizeConsent } from "@/lib/consentClient";
 import { PURPOSES } from "@/lib/consentCodes";

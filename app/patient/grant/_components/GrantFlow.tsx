@@ -6,7 +6,7 @@ import { useRef, useState } from "react";
 import { isAddress, type Address } from "viem";
 import { useConnection } from "wagmi";
 import { useProviders } from "@/app/_hooks/useProviders";
-import { shortAddress } from "@/app/_lib/format";
+import { shortAddress } from "@/lib/format";
 import {
   emptyGrantForm,
   grantFormFromConsent,
