@@ -1,3 +1,7 @@
+import type { Metadata } from "next";
+
+export const metadata: Metadata = { title: "Your medical records, your decision · MedConsent" };
+
 export default function HomePage() {
   return (
     <>

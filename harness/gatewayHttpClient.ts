@@ -4,10 +4,10 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { Address, Hex } from "viem";
 import { createSiweMessage } from "viem/siwe";
+import { CLIENT_HEADER } from "@/lib/gatewayHeaders";
 import { LOCAL_CHAIN_ID } from "./localNode";
 
 /** Every request carries it, as the portal's own client does: the gateway serves a record only with it. */
-export const CLIENT_HEADER = "x-medconsent-client";
 
 /** Whoever signs the SIWE message: an externally owned account, or an ERC-1271 wallet's owner signing for it. */
 export interface SiweSigner {

@@ -2,7 +2,7 @@
 //   const client = createConsentClient({ chainId: 11155111, rpcUrl: process.env.RPC_URL });
 //   if (await client.hasAccess({ patient, grantee, categories: "lab-results", action: "read", purpose: "treatment" }))
 import {
-  createPublicClient,
+  createClient,
   encodeFunctionData,
   http,
   formatLog,
@@ -15,6 +15,14 @@ import {
   type PublicClient,
   type Transport,
 } from "viem";
+import {
+  getBlock,
+  getBlockNumber,
+  getChainId,
+  getContractEvents,
+  readContract,
+  watchContractEvent,
+} from "viem/actions";
 import deployedContracts, { abis } from "./contracts/deployedContracts";
 import { explainError } from "./accessErrors";
 import { decodeRevert } from "./decodeRevert";
@@ -28,7 +36,7 @@ import {
   parsePurposes,
   ROUTINE_CATEGORIES,
 } from "./consentCodes";
-import { formatDate } from "@/app/_lib/format";
+import { formatDate } from "@/lib/format";
 
 export interface MedConsentAddresses {
   providerRegistry: Address;
@@ -38,7 +46,27 @@ export interface MedConsentAddresses {
   disclosureLog: Address;
 }
 
-export interface ConsentClientOptions {
+/**
+ * The chain reads the library makes: those of viem's public actions it uses. Its own client has only these, so a
+ * browser loads them and not all of viem's actions; a full PublicClient (the gateway's) is one too.
+ */
+export type ChainReader = Pick<
+  PublicClient,
+  "request" | "getBlock" | "getBlockNumber" | "getChainId" | "getContractEvents" | "readContract" | "watchContractEvent"
+>;
+
+function createChainReader(transport: Transport, pollingInterval: number): ChainReader {
+  return createClient({ transport, pollingInterval }).extend((client) => ({
+    getBlock: ((args) => getBlock(client, args)) as ChainReader["getBlock"],
+    getBlockNumber: ((args) => getBlockNumber(client, args)) as ChainReader["getBlockNumber"],
+    getChainId: () => getChainId(client),
+    getContractEvents: ((args) => getContractEvents(client, args)) as ChainReader["getContractEvents"],
+    readContract: ((args) => readContract(client, args)) as ChainReader["readContract"],
+    watchContractEvent: ((args) => watchContractEvent(client, args)) as ChainReader["watchContractEvent"],
+  }));
+}
+
+export interface ConsentClientOptions<Reader extends ChainReader = ChainReader> {
   /** Chain whose addresses and deployment block come from the generated bindings. */
   chainId?: number;
   /** JSON-RPC URL of a node of that chain (default http://127.0.0.1:8545). */
@@ -49,7 +77,7 @@ export interface ConsentClientOptions {
    * A viem client of your own instead of `rpcUrl` or `transport`, with its own timeout and retries (the gateway's:
    * a short timeout and none, so a slow node fails a request instead of hanging it).
    */
-  publicClient?: PublicClient;
+  publicClient?: Reader;
   /** Explicit addresses, for a deployment that is not in the bindings. */
   addresses?: MedConsentAddresses;
   /** First block to read events from (default: the deployment block from the bindings, else 0). */
@@ -235,7 +263,9 @@ export function deploymentOf(chainId: number): { addresses: MedConsentAddresses;
   };
 }
 
-export function createConsentClient(options: ConsentClientOptions = {}) {
+export function createConsentClient<Reader extends ChainReader = ChainReader>(
+  options: ConsentClientOptions<Reader> = {},
+) {
   const fromBindings = options.chainId === undefined ? undefined : deploymentOf(options.chainId);
   const addresses = options.addresses ?? fromBindings?.addresses;
   if (addresses === undefined) {
@@ -247,12 +277,13 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
   }
   const fromBlock = options.fromBlock ?? fromBindings?.fromBlock ?? 0n;
   const logRange = options.logRange ?? DEFAULT_LOG_RANGE;
-  const publicClient: PublicClient =
+  // Without a client of the caller's, Reader is the default ChainReader, which the library's own client is.
+  const publicClient =
     options.publicClient ??
-    createPublicClient({
-      transport: options.transport ?? http(options.rpcUrl ?? DEFAULT_RPC_URL, { batch: options.batch ?? false }),
-      pollingInterval: options.pollingInterval ?? 1_000,
-    });
+    (createChainReader(
+      options.transport ?? http(options.rpcUrl ?? DEFAULT_RPC_URL, { batch: options.batch ?? false }),
+      options.pollingInterval ?? 1_000,
+    ) as Reader);
   const indexer: IndexerReader | undefined =
     options.indexerUrl === undefined ? undefined : createIndexerReader(options.indexerUrl);
   const consentRegistry = { address: addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
@@ -617,7 +648,7 @@ export function createConsentClient(options: ConsentClientOptions = {}) {
   };
 }
 
-export type ConsentClient = ReturnType<typeof createConsentClient>;
+export type ConsentClient<Reader extends ChainReader = ChainReader> = ReturnType<typeof createConsentClient<Reader>>;
 
 /** A stored consent is revoked when its slot was cleared or it predates the patient's last revoke-all. */
 export function isRevoked(stored: { expiresAt: number; epoch: number }, currentEpoch: number): boolean {

@@ -1,6 +1,8 @@
+// One category from a <select> (a record's kind, the timeline's filter). Apart from CategoryPicker.tsx so that pages
+// needing only these options do not load the grant form's logic with them.
 import { CATEGORIES } from "@/lib/consentCodes";
 
-/** The categories as `<option>`s for a `<select>`, with the sensitive ones in their own group. Values are bit indexes. */
+/** The categories as `<option>`s for a `<select>`, the sensitive ones in their own group; the values are bits. */
 export function CategoryOptions() {
   return (
     <>

@@ -3,7 +3,7 @@
 import { useState, useSyncExternalStore } from "react";
 import { useConnect, useConnection, useConnectors, useDisconnect, type Connector } from "wagmi";
 import { DEMO_CONNECTOR_TYPE } from "@/app/_lib/demoConnector";
-import { shortAddress } from "@/app/_lib/format";
+import { shortAddress } from "@/lib/format";
 
 const noSubscription = () => () => {};
 

@@ -5,7 +5,7 @@ import type { ReactNode } from "react";
 import type { Address } from "viem";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import { summarizeConsent, type ConsentEntry, type ConsentState } from "@/lib/consentClient";
-import { shortAddress } from "@/app/_lib/format";
+import { shortAddress } from "@/lib/format";
 
 const GROUPS: { state: ConsentState; title: string }[] = [
   { state: "active", title: "Active" },

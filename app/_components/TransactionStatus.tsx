@@ -1,6 +1,6 @@
 "use client";
 import type { TransactionState } from "@/app/_hooks/useTransactor";
-import { shortAddress } from "@/app/_lib/format";
+import { shortAddress } from "@/lib/format";
 
 /** The state of the last write, announced to screen readers. */
 export function TransactionStatus({ state }: { state: TransactionState }) {

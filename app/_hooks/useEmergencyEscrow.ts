@@ -5,8 +5,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Address, Hex } from "viem";
 import { gateway } from "@/app/_lib/gatewayClient";
-import { unwrapRecordKey, wrapRecordKey } from "@/lib/vault";
-import { checkedEscrowKey, isEscrowCategory } from "@/lib/vault/escrow";
 import { useConsentClient } from "./useConsentClient";
 import { useEncryptionKey } from "./useEncryptionKey";
 import { useGatewaySession } from "./useGatewaySession";
@@ -14,9 +12,13 @@ import { publishedKeyOf } from "./useVaultShare";
 
 type ConsentClient = ReturnType<typeof useConsentClient>;
 
+/** The vault's key wrapping and escrow rules, loaded when first used rather than with the page. */
+const loadVault = async () => ({ ...(await import("@/lib/vault")), ...(await import("@/lib/vault/escrow")) });
+
 /** The escrow public key to wrap for: the gateway's announced key, only if the chain shows it for that address. */
 export async function escrowKeyOf(client: ConsentClient): Promise<Uint8Array> {
   const announced = await gateway.escrowRecipient();
+  const { checkedEscrowKey } = await loadVault();
   return checkedEscrowKey(announced, await publishedKeyOf(client, announced.address));
 }
 
@@ -37,6 +39,7 @@ export async function escrowNewRecord(
   client: ConsentClient,
   record: { patient: Address; recordId: bigint; category: number; contentHash: Hex; recordKey: Uint8Array },
 ): Promise<"prepared" | "sensitive" | "emergency-off"> {
+  const { isEscrowCategory, wrapRecordKey } = await loadVault();
   if (!isEscrowCategory(record.category)) return "sensitive";
   if (!(await emergencyAccessAllowed(client, record.patient))) return "emergency-off";
   const wrapped = wrapRecordKey(record.recordKey, await escrowKeyOf(client), record.contentHash);
@@ -63,6 +66,7 @@ export function useEmergencyEscrow(patient: Address) {
     queryKey: statusKey,
     enabled: session.signedIn,
     queryFn: async (): Promise<EscrowStatus> => {
+      const { isEscrowCategory } = await loadVault();
       const [records, prepared] = await Promise.all([client.getRecords(patient), gateway.escrowRecordIds(patient)]);
       const routine = records.filter((r) => isEscrowCategory(r.category)).map((r) => r.id);
       return { routine, prepared: prepared.filter((id) => routine.includes(id)) };
@@ -73,6 +77,7 @@ export function useEmergencyEscrow(patient: Address) {
   const prepare = useMutation({
     mutationFn: async (): Promise<{ prepared: number; notInVault: number }> => {
       await session.ensureSession();
+      const { isEscrowCategory, unwrapRecordKey, wrapRecordKey } = await loadVault();
       const escrowKey = await escrowKeyOf(client);
       const { secretKey } = await key.ensureKey();
       const [records, already, own] = await Promise.all([

@@ -9,7 +9,7 @@ import { zeroHash, type Address, type Hex } from "viem";
 import { useSignTypedData } from "wagmi";
 import { abis } from "@/lib/contracts/deployedContracts";
 import { appConfig } from "@/app/_lib/appConfig";
-import { deriveEncryptionKeyPair, encryptionKeyTypedData, type EncryptionKeyPair } from "@/lib/vault";
+import type { EncryptionKeyPair } from "@/lib/vault";
 import { useConsentClient } from "./useConsentClient";
 import { useTransactor } from "./useTransactor";
 
@@ -60,6 +60,7 @@ export function useEncryptionKey(account: Address | undefined) {
       if (!account) throw new Error("Connect your wallet first.");
       const existing = unlocked.get(account.toLowerCase());
       if (existing) return existing;
+      const { deriveEncryptionKeyPair, encryptionKeyTypedData } = await import("@/lib/vault/encryptionKey");
       const signature = await signTypedData({ account, ...encryptionKeyTypedData(account, appConfig.chain.id) });
       const pair = deriveEncryptionKeyPair(signature, account);
       remember(account, pair);
@@ -77,11 +78,12 @@ export function useEncryptionKey(account: Address | undefined) {
   async function publish(): Promise<boolean> {
     const pair = await ensureKey();
     if (published.data?.toLowerCase() === pair.publicKeyHex.toLowerCase()) return true;
-    return tx.send("Publishing your encryption key", {
-      ...keyDirectory,
+    const receipt = await tx.send("Publishing your encryption key", {
+      contract: "KeyDirectory",
       functionName: "setEncryptionKey",
       args: [pair.publicKeyHex],
     });
+    return receipt !== undefined;
   }
 
   const matches =

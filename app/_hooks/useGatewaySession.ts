@@ -2,7 +2,6 @@
 // Sign-In with Ethereum to the records gateway: the session is an HttpOnly cookie the gateway sets, so the page only
 // asks whether one exists (for the connected account) and, on request, signs a fresh EIP-4361 message.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { createSiweMessage } from "viem/siwe";
 import { useConnection, useSignMessage } from "wagmi";
 import { appConfig } from "@/app/_lib/appConfig";
 import { gateway, type GatewaySession } from "@/app/_lib/gatewayClient";
@@ -31,6 +30,8 @@ export function useGatewaySession() {
       if (!address) throw new Error("Connect your wallet first.");
       const nonce = await gateway.nonce();
       const issuedAt = new Date();
+      // The sign-in message builder loads with the first sign-in, not with every page.
+      const { createSiweMessage } = await import("viem/siwe");
       const message = createSiweMessage({
         domain: window.location.host,
         uri: window.location.origin,

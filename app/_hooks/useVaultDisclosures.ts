@@ -6,7 +6,6 @@ import type { Address } from "viem";
 import { abis } from "@/lib/contracts/deployedContracts";
 import { appConfig } from "@/app/_lib/appConfig";
 import { gateway, type Disclosure } from "@/app/_lib/gatewayClient";
-import { disclosureLeaf, verifyMerkleProof } from "@/lib/vault";
 import { useConsentClient } from "./useConsentClient";
 import { useGatewaySession } from "./useGatewaySession";
 
@@ -36,6 +35,7 @@ export function useVerifyDisclosure() {
       // The sequence number (part of the leaf) is given when the batch is planned, the anchor once it is mined.
       if (entry.anchor === null || entry.seq === null) return { outcome: "not-anchored" };
       const seq = BigInt(entry.seq);
+      const { disclosureLeaf, verifyMerkleProof } = await import("@/lib/vault/disclosureProof");
       const leaf = disclosureLeaf({
         seq,
         reader: entry.reader,

@@ -6,7 +6,8 @@ import type { Address, Hex } from "viem";
 import { abis } from "@/lib/contracts/deployedContracts";
 import { appConfig } from "@/app/_lib/appConfig";
 import { gateway, GatewayError } from "@/app/_lib/gatewayClient";
-import { decryptRecord, sha256Hex, unwrapRecordKey, VaultError, type RecordFile } from "@/lib/vault";
+import type { RecordFile } from "@/lib/vault";
+import { VaultError } from "@/lib/vault/errors";
 import { useConsentClient } from "./useConsentClient";
 import { useEncryptionKey } from "./useEncryptionKey";
 import { useGatewaySession } from "./useGatewaySession";
@@ -34,6 +35,7 @@ export function useVaultRecord(reader: Address) {
         if (error instanceof GatewayError && error.needsSignIn) session.forget();
         throw error;
       }
+      const { decryptRecord, sha256Hex, unwrapRecordKey } = await import("@/lib/vault");
       const recordKey = unwrapRecordKey(served.wrappedKey, secretKey, served.contentHash);
       performance.mark("medconsent:decrypt:start");
       const file = await decryptRecord(served.ciphertext, recordKey);

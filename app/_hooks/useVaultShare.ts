@@ -8,7 +8,6 @@ import { appConfig } from "@/app/_lib/appConfig";
 import type { ConsentEntry } from "@/lib/consentClient";
 import { READ } from "@/lib/consentCodes";
 import { gateway } from "@/app/_lib/gatewayClient";
-import { publicKeyFromHex, unwrapRecordKey, wrapRecordKey } from "@/lib/vault";
 import { useConsentClient } from "./useConsentClient";
 import { useEncryptionKey } from "./useEncryptionKey";
 import { useGatewaySession } from "./useGatewaySession";
@@ -44,6 +43,7 @@ export async function shareRecordKey(
 ): Promise<"shared" | "no-key"> {
   const published = await publishedKeyOf(client, share.reader);
   if (published === null) return "no-key";
+  const { publicKeyFromHex, wrapRecordKey } = await import("@/lib/vault");
   const wrapped = wrapRecordKey(share.recordKey, publicKeyFromHex(published), share.contentHash);
   await gateway.putWrappedKey(share.patient, share.recordId, share.reader, wrapped);
   return "shared";
@@ -85,6 +85,7 @@ export function useReshareAfterGrant(patient: Address) {
       await session.ensureSession();
       const { secretKey } = await key.ensureKey();
       const own = new Map((await gateway.ownKeys(patient)).map((k) => [k.recordId, k.wrappedKey]));
+      const { publicKeyFromHex, unwrapRecordKey, wrapRecordKey } = await import("@/lib/vault");
       const granteeKey = publicKeyFromHex(published);
       let shared = 0;
       for (const record of records) {

@@ -4,15 +4,11 @@
 // wrap for every current reader of that category. The key is on the gateway before the chain transaction, so a record
 // can never exist that its patient cannot open. Each step reports in plain words what stopped and what is done.
 import { useRef, useState } from "react";
-import { parseEventLogs, type Address, type Hash } from "viem";
-import { usePublicClient, useWalletClient } from "wagmi";
+import { parseEventLogs, type Address } from "viem";
 import { abis } from "@/lib/contracts/deployedContracts";
-import { appConfig } from "@/app/_lib/appConfig";
 import type { CategoryInfo } from "@/lib/consentCodes";
-import { isFhirResource, suggestCategory } from "@/lib/fhir/records";
-import { validateFhir, type FhirValidation } from "@/lib/fhir/validate";
+import type { FhirValidation } from "@/lib/fhir/validate";
 import { describeVaultFailure, gateway, GatewayError, withRetries } from "@/app/_lib/gatewayClient";
-import { encryptRecord, wrapRecordKey } from "@/lib/vault";
 import { useConsentClient } from "./useConsentClient";
 import { useEncryptionKey } from "./useEncryptionKey";
 import { useGatewaySession } from "./useGatewaySession";
@@ -47,8 +43,6 @@ export function useVaultUpload(patient: Address) {
   const session = useGatewaySession();
   const key = useEncryptionKey(patient);
   const tx = useTransactor();
-  const publicClient = usePublicClient();
-  const { data: walletClient } = useWalletClient();
   const [steps, setSteps] = useState<UploadStep[]>(initialSteps);
   const [progress, setProgress] = useState<{ sent: number; total: number }>();
   const [running, setRunning] = useState(false);
@@ -71,6 +65,7 @@ export function useVaultUpload(patient: Address) {
 
       step = "encrypt";
       mark("encrypt", "active");
+      const { encryptRecord, wrapRecordKey } = await import("@/lib/vault");
       const bytes = new Uint8Array(await file.arrayBuffer());
       performance.mark("medconsent:encrypt:start");
       const encrypted = await encryptRecord({ bytes, name: file.name, type: file.type || "application/octet-stream" });
@@ -97,20 +92,12 @@ export function useVaultUpload(patient: Address) {
 
       step = "register";
       mark("register", "active", "Confirm in your wallet.");
-      let hash: Hash | undefined;
-      const registered = await tx.run("Adding the record", async () => {
-        if (!publicClient || !walletClient) throw new Error("Connect your wallet first.");
-        const { request } = await publicClient.simulateContract({
-          address: appConfig.addresses.recordRegistry,
-          abi: abis.RecordRegistry,
-          functionName: "addRecord",
-          args: [patient, encrypted.contentHash, category, encrypted.cid],
-          account: patient,
-        });
-        hash = await walletClient.writeContract(request);
-        return hash;
+      const receipt = await tx.send("Adding the record", {
+        contract: "RecordRegistry",
+        functionName: "addRecord",
+        args: [patient, encrypted.contentHash, category, encrypted.cid],
       });
-      if (!registered || hash === undefined) {
+      if (receipt === undefined) {
         mark(
           "register",
           "failed",
@@ -118,7 +105,6 @@ export function useVaultUpload(patient: Address) {
         );
         return false;
       }
-      const receipt = await client.publicClient.getTransactionReceipt({ hash });
       const [added] = parseEventLogs({ abi: abis.RecordRegistry, eventName: "RecordAdded", logs: receipt.logs });
       const id = added.args.recordId;
       setRecordId(id);
@@ -242,13 +228,16 @@ export function useFhirInspection() {
     } catch {
       return undefined; // Not JSON after all: stored as a file like any other.
     }
+    const { isFhirResource, suggestCategory } = await import("@/lib/fhir/records");
     if (pick !== latest.current || !isFhirResource(json)) return undefined;
     const suggested = suggestCategory(json);
     setInspection({ suggested });
-    validateFhir(json).then(
-      (validation) => pick === latest.current && setInspection({ suggested, validation }),
-      () => pick === latest.current && setInspection({ suggested, checkFailed: true }),
-    );
+    import("@/lib/fhir/validate")
+      .then(({ validateFhir }) => validateFhir(json))
+      .then(
+        (validation) => pick === latest.current && setInspection({ suggested, validation }),
+        () => pick === latest.current && setInspection({ suggested, checkFailed: true }),
+      );
     return suggested;
   }
 

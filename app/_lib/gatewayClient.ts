@@ -3,6 +3,7 @@
 // are pure, so they are unit-tested without a server.
 import { isAddress, type Address, type Hex } from "viem";
 import type { RelayBody } from "@/lib/consentSignatures";
+import { CLIENT_HEADER } from "@/lib/gatewayHeaders";
 import { describeFailure } from "./txErrors";
 import { fromBase64Url, toBase64Url } from "@/lib/vault/encoding";
 import { VaultError } from "@/lib/vault/errors";
@@ -92,7 +93,6 @@ export function parseGatewayError(status: number, bodyText: string, headers?: Er
  * Sent with every request: the gateway serves a record only with it, so a link or an image on another site cannot
  * make this browser read (and log) a record; a cross-site script cannot add it without a CORS preflight.
  */
-export const CLIENT_HEADER = "X-MedConsent-Client";
 
 function checkAddress(value: string, what: string): Address {
   if (!isAddress(value, { strict: false })) throw new Error(`Not an account address: the ${what}.`);

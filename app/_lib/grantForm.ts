@@ -14,7 +14,7 @@ import {
   ROUTINE_CATEGORIES,
   SENSITIVE_CATEGORIES,
 } from "@/lib/consentCodes";
-import { formatDate } from "./format";
+import { formatDate } from "@/lib/format";
 
 const DAY = 24 * 3600;
 /** The contract refuses an expiry further ahead than this (ConsentRegistry.MAX_CONSENT_DURATION). */

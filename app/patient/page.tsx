@@ -1,53 +1,8 @@
-"use client";
-// The patient's dashboard: consents, records, who read them, the audit timeline, delegates and the emergency setting.
-import { useConnection } from "wagmi";
-import { ChangeConsentLink, GrantAccessLink } from "@/app/_components/grant/GrantLinks";
-import { ConsentsSection } from "./_components/ConsentsSection";
-import { DelegatesSection } from "./_components/DelegatesSection";
-import { DisclosuresSection } from "./_components/DisclosuresSection";
-import { RecordsSection } from "./_components/RecordsSection";
-import { TimelineSection } from "./_components/TimelineSection";
+import type { Metadata } from "next";
+import { PatientDashboard } from "./_components/PatientDashboard";
 
-const SECTIONS = [
-  { id: "consents", title: "Consents" },
-  { id: "records", title: "Records" },
-  { id: "reads", title: "Who read my records" },
-  { id: "timeline", title: "Timeline" },
-  { id: "delegates", title: "Delegates & emergency" },
-];
+export const metadata: Metadata = { title: "Your consents and records · MedConsent" };
 
 export default function PatientPage() {
-  const { address, status } = useConnection();
-
-  if (status !== "connected" || address === undefined) {
-    return (
-      <>
-        <h1>Your consents</h1>
-        <p>Connect your wallet to see who may see your records.</p>
-      </>
-    );
-  }
-  return (
-    <div className="patient-dashboard">
-      <h1>Your consents and records</h1>
-      <nav className="section-nav" aria-label="Sections of this page">
-        <ul>
-          {SECTIONS.map((s) => (
-            <li key={s.id}>
-              <a href={`#${s.id}`}>{s.title}</a>
-            </li>
-          ))}
-        </ul>
-      </nav>
-      <ConsentsSection
-        patient={address}
-        headerActions={<GrantAccessLink />}
-        consentActions={(consent) => <ChangeConsentLink consent={consent} />}
-      />
-      <RecordsSection patient={address} />
-      <DisclosuresSection patient={address} />
-      <TimelineSection patient={address} />
-      <DelegatesSection patient={address} />
-    </div>
-  );
+  return <PatientDashboard />;
 }

@@ -12,7 +12,7 @@ import { APPEND, CATEGORIES } from "@/lib/consentCodes";
 import { isContentHash, sha256OfFile } from "@/lib/contentHash";
 import { cidOfHash } from "@/lib/vault/cid";
 import { checkAddress } from "@/lib/providers";
-import { AddressField, FieldError, SelectField, TextField, focusFirstError } from "./fields";
+import { AddressField, FieldError, SelectField, TextField, focusFirstError } from "@/app/_components/fields";
 
 const MAX_URI_BYTES = 256;
 
@@ -97,8 +97,7 @@ export function AddRecord({
     }
     if (allowed.data === false) return;
     const ok = await tx.send(`Add a ${categoryInfo.label} record`, {
-      address: client.addresses.recordRegistry,
-      abi: client.abis.RecordRegistry,
+      contract: "RecordRegistry",
       functionName: "addRecord",
       args: [patientAddress, hashText as Hex, categoryInfo.bit, uriToSend],
     });

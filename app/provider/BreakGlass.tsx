@@ -2,6 +2,7 @@
 // Break the glass: READ of a patient's routine data for emergency care for 24 hours, with a reason code. Logged on the
 // chain and shown to the patient, so the form says so before it sends anything.
 import { useQuery } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { Address } from "viem";
 import { TransactionStatus } from "@/app/_components/TransactionStatus";
@@ -9,10 +10,12 @@ import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import { useTransactor } from "@/app/_hooks/useTransactor";
 import { appConfig } from "@/app/_lib/appConfig";
 import { EMERGENCY_REASONS, emergencyReasonHash, listEmergencyAccesses } from "@/lib/emergency";
-import { shortAddress } from "@/app/_lib/format";
+import { formatDateTime, shortAddress } from "@/lib/format";
 import { checkAddress } from "@/lib/providers";
-import { EmergencyRecords } from "./EmergencyRecords";
-import { AddressField, SelectField, focusFirstError, formatDateTime } from "./fields";
+import { AddressField, SelectField, focusFirstError } from "@/app/_components/fields";
+
+// The emergency record list loads only once a window is open.
+const EmergencyRecords = dynamic(() => import("./EmergencyRecords").then((m) => m.EmergencyRecords));
 
 export function BreakGlass({ me, patients }: { me: Address; patients: readonly Address[] }) {
   const client = useConsentClient();
@@ -90,8 +93,7 @@ export function BreakGlass({ me, patients }: { me: Address; patients: readonly A
   async function breakGlass() {
     if (!patientAddress || !chosen) return;
     const ok = await tx.send("Emergency access", {
-      address: client.addresses.consentRegistry,
-      abi: client.abis.ConsentRegistry,
+      contract: "ConsentRegistry",
       functionName: "breakGlass",
       args: [patientAddress, emergencyReasonHash(chosen.code)],
     });

@@ -6,9 +6,10 @@ import type { Address } from "viem";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import type { AccessQuery } from "@/lib/consentClient";
 import { ACTIONS, PURPOSES, READ, describeCategories, describePurposes } from "@/lib/consentCodes";
-import { shortAddress } from "@/app/_lib/format";
+import { shortAddress } from "@/lib/format";
 import { checkAddress } from "@/lib/providers";
-import { AddressField, CategoryPicker, focusFirstError } from "./fields";
+import { CategoryPicker } from "@/app/_components/CategoryPicker";
+import { AddressField, focusFirstError } from "@/app/_components/fields";
 
 export function CheckAccess({ me, patients }: { me: Address; patients: readonly Address[] }) {
   const client = useConsentClient();
@@ -66,6 +67,7 @@ export function CheckAccess({ me, patients }: { me: Address; patients: readonly 
         />
         <CategoryPicker
           id="check-categories"
+          audience="provider"
           value={categories}
           onChange={setCategories}
           error={errors["check-categories"]}

@@ -7,8 +7,8 @@ import type { Address } from "viem";
 import { GatewaySignIn } from "@/app/_components/vault/GatewaySignIn";
 import { RecordOpener } from "@/app/_components/vault/RecordOpener";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
-import { formatDate } from "@/app/_lib/format";
-import { categoryLabel } from "@/lib/timeline";
+import { formatDate } from "@/lib/format";
+import { categoryLabel } from "@/app/_lib/timeline";
 import { isEscrowCategory } from "@/lib/vault/escrow";
 
 export function EmergencyRecords({ me, patient }: { me: Address; patient: Address }) {

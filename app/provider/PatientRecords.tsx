@@ -7,10 +7,10 @@ import type { Address } from "viem";
 import { GatewaySignIn } from "@/app/_components/vault/GatewaySignIn";
 import { RecordOpener } from "@/app/_components/vault/RecordOpener";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
-import { formatDate } from "@/app/_lib/format";
+import { formatDate } from "@/lib/format";
 import { checkAddress } from "@/lib/providers";
-import { categoryLabel } from "@/lib/timeline";
-import { AddressField } from "./fields";
+import { categoryLabel } from "@/app/_lib/timeline";
+import { AddressField } from "@/app/_components/fields";
 
 export function PatientRecords({ me, patients }: { me: Address; patients: readonly Address[] }) {
   const client = useConsentClient();

@@ -2,18 +2,16 @@
 // One provider in the registrar's list, with its own transaction state so the result shows where the click was.
 import { useEffect, useRef, useState } from "react";
 import { TransactionStatus } from "@/app/_components/TransactionStatus";
-import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import { useTransactor } from "@/app/_hooks/useTransactor";
-import { formatDate } from "@/app/_lib/format";
+import { formatDate } from "@/lib/format";
 import type { ProviderInfo } from "@/lib/providers";
 
 export function ProviderCard({ provider, canManage }: { provider: ProviderInfo; canManage: boolean }) {
-  const client = useConsentClient();
   const tx = useTransactor();
   const [confirmSuspend, setConfirmSuspend] = useState(false);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const headingId = `provider-${provider.address}`;
-  const registry = { address: client.addresses.providerRegistry, abi: client.abis.ProviderRegistry } as const;
+  const registry = { contract: "ProviderRegistry" } as const;
 
   useEffect(() => {
     if (confirmSuspend) confirmRef.current?.focus();

@@ -3,7 +3,6 @@
 // credential hash), so the registry's refusals are rare and explained before the wallet opens.
 import { useState, type FormEvent } from "react";
 import { TransactionStatus } from "@/app/_components/TransactionStatus";
-import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import { useProviderInfo } from "@/app/_hooks/useProviders";
 import { useTransactor } from "@/app/_hooks/useTransactor";
 import { PROVIDER_KINDS } from "@/lib/consentCodes";
@@ -16,7 +15,7 @@ import {
   utf8ByteLength,
   type ProviderInfo,
 } from "@/lib/providers";
-import { AddressField, SelectField, TextField, focusFirstError } from "@/app/provider/fields";
+import { AddressField, SelectField, TextField, focusFirstError } from "@/app/_components/fields";
 
 const KIND_HINTS: Record<(typeof PROVIDER_KINDS)[number], string> = {
   clinician: "an individual doctor, nurse or therapist",
@@ -27,7 +26,6 @@ const KIND_HINTS: Record<(typeof PROVIDER_KINDS)[number], string> = {
 };
 
 export function RegisterProvider({ known }: { known: readonly ProviderInfo[] }) {
-  const client = useConsentClient();
   const tx = useTransactor();
   const [address, setAddress] = useState("");
   const [kind, setKind] = useState("");
@@ -72,8 +70,7 @@ export function RegisterProvider({ known }: { known: readonly ProviderInfo[] }) 
       return;
     }
     const ok = await tx.send(`Register ${nameCheck.value}`, {
-      address: client.addresses.providerRegistry,
-      abi: client.abis.ProviderRegistry,
+      contract: "ProviderRegistry",
       functionName: "registerProvider",
       args: [addressCheck.value, kindCheck.value, nameCheck.value, credentialCheck.value.hash],
     });

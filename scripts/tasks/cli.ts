@@ -5,6 +5,7 @@ import { task, types } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import {
+  createPublicClient,
   BaseError,
   createWalletClient,
   custom,
@@ -64,10 +65,11 @@ async function clientFor(hre: HardhatRuntimeEnvironment) {
       `MedConsent is not deployed on ${hre.network.name} (chain ${chainId}). Run: npm run deploy -- --network ${hre.network.name}`,
     );
   }
+  // The CLI also sends (registrar and operator tasks): it gives the library a client with every public action.
   return createConsentClient({
     addresses: deployment.addresses,
     fromBlock: deployment.fromBlock,
-    transport: custom(hre.network.provider),
+    publicClient: createPublicClient({ transport: custom(hre.network.provider) }),
   });
 }
 

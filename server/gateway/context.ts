@@ -20,7 +20,7 @@ export interface Gateway {
    * The gateway's one chain reader (the client library), on a viem client with a short timeout and no retries, so a
    * slow node means 503, not a hung request.
    */
-  consentClient: ConsentClient;
+  consentClient: ConsentClient<PublicClient>;
   /** The gateway's policy over those reads: fail closed, refusals in words, record metadata cached. */
   chain: ChainReads;
   /** Sends DisclosureLog.anchor; undefined without an anchoring account. */

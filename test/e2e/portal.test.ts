@@ -330,7 +330,7 @@ describe("Portal end to end", function () {
     const study = "Heart Health Research Study";
     const query = {
       patient: address(ALICE),
-      categories: ["lab results", "vital signs"],
+      categories: ["Lab results", "Vital signs"],
       action: "Read" as const,
       purpose: "Research",
     };

@@ -489,6 +489,7 @@ describe("Network path: a separate hardhat node, the testnet deploy command, the
           chain: hardhat,
           transport: http(node!.url),
         });
+        const fullClient = createPublicClient({ chain: hardhat, transport: http(node!.url) });
         const { timestamp } = await client.publicClient.getBlock();
         const hash = await wallet.writeContract({
           address: client.addresses.consentRegistry,
@@ -496,7 +497,7 @@ describe("Network path: a separate hardhat node, the testnet deploy command, the
           functionName: "grantConsent",
           args: [hospital, parseCategories("allergies"), READ, TREATMENT, Number(timestamp) + 30 * DAY],
         });
-        const receipt = await client.publicClient.waitForTransactionReceipt({ hash });
+        const receipt = await fullClient.waitForTransactionReceipt({ hash });
         expect(await received).to.deep.equal({
           type: "granted",
           patient: dave.address,

@@ -23,7 +23,7 @@ import {
   openEmergencyAccesses,
   timelineProviders,
   type TimelineEntry,
-} from "@/lib/timeline";
+} from "@/app/_lib/timeline";
 
 // The seeded demo scene's accounts (Hardhat #2 to #8).
 const NORTHSIDE = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";

@@ -1,12 +1,15 @@
 "use client";
 // "Open" on one record: purpose (for a provider), the gateway's answer in plain words, and the decrypted file.
+import dynamic from "next/dynamic";
 import { useId, useState } from "react";
 import type { Address } from "viem";
 import { useVaultRecord } from "@/app/_hooks/useVaultRecord";
 import { PURPOSES } from "@/lib/consentCodes";
 import { describeVaultFailure, GatewayError } from "@/app/_lib/gatewayClient";
 import { GatewaySignIn } from "./GatewaySignIn";
-import { RecordViewer } from "./RecordViewer";
+
+// The viewer and its FHIR views load with the first opened record, not with the page.
+const RecordViewer = dynamic(() => import("./RecordViewer").then((m) => m.RecordViewer));
 
 export function RecordOpener({
   reader,

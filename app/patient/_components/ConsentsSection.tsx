@@ -3,18 +3,15 @@
 // gas-free signature this browser made and could not see relayed is cancelled if it could still be used.
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { Address } from "viem";
-import { abis } from "@/lib/contracts/deployedContracts";
 import { ConsentList } from "@/app/_components/ConsentList";
 import { TransactionStatus } from "@/app/_components/TransactionStatus";
 import { useTransactor } from "@/app/_hooks/useTransactor";
 import { useUnrelayedSignatures } from "@/app/_hooks/useUnrelayedSignatures";
-import { appConfig } from "@/app/_lib/appConfig";
 import type { ConsentEntry } from "@/lib/consentClient";
 import { joinWords } from "@/lib/consentCodes";
-import { formatDateTime } from "@/app/_lib/format";
+import { formatDateTime } from "@/lib/format";
 import { useConsents, useNames } from "./usePatientData";
 
-const consentRegistry = { address: appConfig.addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
 const isLive = (c: ConsentEntry) => c.state === "active" || c.state === "expiring";
 
 export function ConsentsSection({
@@ -44,25 +41,25 @@ export function ConsentsSection({
     await tx.send(
       `Cancelling the signature you gave earlier that MedConsent could not send (it could otherwise still be used ` +
         `until ${formatDateTime(pending.deadline)})`,
-      { ...consentRegistry, functionName: "useNonce", args: [] },
+      { contract: "ConsentRegistry", functionName: "useNonce", args: [] },
     );
   };
 
   const revoke = async (consent: ConsentEntry) => {
     const done = await tx.send(`Revoking ${nameOf(consent.grantee) ?? "the provider"}'s access`, {
-      ...consentRegistry,
+      contract: "ConsentRegistry",
       functionName: "revokeConsent",
       args: [consent.grantee],
     });
     if (done) await cancelUnrelayed();
-    return done;
+    return done !== undefined;
   };
 
   // Revoke-all also spends the patient's nonce on chain, so every signature not yet relayed is void; this only
   // forgets what this browser remembered (and would cancel, should one still be usable).
   const revokeAll = async () => {
     const done = await tx.send("Revoking every consent", {
-      ...consentRegistry,
+      contract: "ConsentRegistry",
       functionName: "revokeAllConsents",
       args: [],
     });

@@ -7,8 +7,8 @@ import { TransactionStatus } from "@/app/_components/TransactionStatus";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import { useEmergencyEscrow } from "@/app/_hooks/useEmergencyEscrow";
 import { useTransactor } from "@/app/_hooks/useTransactor";
-import { formatDateTime } from "@/app/_lib/format";
-import { latestDelegates, openEmergencyAccesses } from "@/lib/timeline";
+import { formatDateTime } from "@/lib/format";
+import { latestDelegates, openEmergencyAccesses } from "@/app/_lib/timeline";
 import { EmergencyEscrowStatus, EmergencyTrustNote } from "./EmergencyEscrow";
 import { useChainNow, useNames, usePatientEvents } from "./usePatientData";
 
@@ -56,8 +56,7 @@ function Delegates({ patient }: { patient: Address }) {
 
   const setDelegate = (delegate: Address, allowed: boolean, label: string) =>
     tx.send(label, {
-      address: client.addresses.consentRegistry,
-      abi: client.abis.ConsentRegistry,
+      contract: "ConsentRegistry",
       functionName: "setDelegate",
       args: [delegate, allowed],
     });
@@ -184,7 +183,7 @@ function EmergencyAccess({ patient }: { patient: Address }) {
 
   async function toggle(next: boolean) {
     const changed = await tx.send(next ? "Turning emergency access on" : "Turning emergency access off", {
-      ...registry,
+      contract: "ConsentRegistry",
       functionName: "setEmergencyAccess",
       args: [next],
     });

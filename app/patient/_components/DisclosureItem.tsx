@@ -3,7 +3,7 @@
 import { useEffect } from "react";
 import { useVerifyDisclosure } from "@/app/_hooks/useVaultDisclosures";
 import { EMERGENCY, PURPOSES } from "@/lib/consentCodes";
-import { formatDateTime } from "@/app/_lib/format";
+import { formatDateTime } from "@/lib/format";
 import { describeVaultFailure, type Disclosure } from "@/app/_lib/gatewayClient";
 
 export const purposeLabel = (bit: number) => PURPOSES.find((p) => p.bit === bit)?.label ?? `purpose ${bit}`;

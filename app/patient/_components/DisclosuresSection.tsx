@@ -4,10 +4,13 @@ import type { Address } from "viem";
 import { GatewaySignIn } from "@/app/_components/vault/GatewaySignIn";
 import { useAnchorNow, useDisclosures } from "@/app/_hooks/useVaultDisclosures";
 import { EMERGENCY } from "@/lib/consentCodes";
-import { formatDateTime } from "@/app/_lib/format";
+import { formatDateTime } from "@/lib/format";
 import { describeVaultFailure, type AnchorOutcome } from "@/app/_lib/gatewayClient";
-import { DisclosureItem } from "./DisclosureItem";
 import { useNames } from "./usePatientData";
+import dynamic from "next/dynamic";
+
+// The reads and their proof checks load once the patient is signed in to the gateway and has some to show.
+const DisclosureItem = dynamic(() => import("./DisclosureItem").then((m) => m.DisclosureItem));
 
 export function DisclosuresSection({ patient }: { patient: Address }) {
   const disclosures = useDisclosures(patient);

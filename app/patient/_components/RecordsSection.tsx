@@ -4,15 +4,18 @@ import { useQuery } from "@tanstack/react-query";
 import { EncryptionKeyStatus } from "@/app/_components/vault/EncryptionKeyStatus";
 import { GatewaySignIn } from "@/app/_components/vault/GatewaySignIn";
 import { RecordOpener } from "@/app/_components/vault/RecordOpener";
+import dynamic from "next/dynamic";
 import { useId, useState } from "react";
 import type { Address, Hex } from "viem";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import type { RecordEntry } from "@/lib/consentClient";
 import { sha256OfFile } from "@/lib/contentHash";
-import { formatDate } from "@/app/_lib/format";
-import { categoryLabel } from "@/lib/timeline";
-import { RecordUpload } from "./RecordUpload";
+import { formatDate } from "@/lib/format";
+import { categoryLabel } from "@/app/_lib/timeline";
 import { useNames } from "./usePatientData";
+
+// The upload form (and the encryption and FHIR code behind it) loads once the patient is signed in to the gateway.
+const RecordUpload = dynamic(() => import("./RecordUpload").then((m) => m.RecordUpload));
 
 export function RecordsSection({ patient }: { patient: Address }) {
   const client = useConsentClient();

@@ -5,8 +5,8 @@ import { useId, useState } from "react";
 import type { Address } from "viem";
 import { useDisclosures } from "@/app/_hooks/useVaultDisclosures";
 import { emergencyReasonOf } from "@/lib/emergency";
-import { formatDateTime } from "@/app/_lib/format";
-import { buildTimeline, filterTimeline, timelineProviders } from "@/lib/timeline";
+import { formatDateTime } from "@/lib/format";
+import { buildTimeline, filterTimeline, timelineProviders } from "@/app/_lib/timeline";
 import { useNames, usePatientEvents } from "./usePatientData";
 
 const EMPTY = "";

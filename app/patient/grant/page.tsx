@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { GrantFlow } from "@/app/_components/grant/GrantFlow";
+import { GrantFlow } from "@/app/patient/grant/_components/GrantFlow";
 
 export const metadata: Metadata = { title: "Give or change access · MedConsent" };
 

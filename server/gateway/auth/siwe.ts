@@ -3,7 +3,7 @@
 // through viem's verifyMessage, which asks the chain for contract wallets).
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { BaseError, getAddress, HttpRequestError, isAddress, TimeoutError, type Hex } from "viem";
+import { BaseError, getAddress, HttpRequestError, isAddress, TimeoutError, type Hex, type PublicClient } from "viem";
 import { parseSiweMessage } from "viem/siwe";
 import type { ConsentClient } from "@/lib/consentClient";
 import { toBase64Url } from "@/lib/vault/encoding";
@@ -94,7 +94,7 @@ function checkMessage(text: string, config: GatewayConfig, now: number) {
  * The nonce is spent before the signature is checked, so a replayed message fails whether or not it was valid.
  */
 export async function verifySignIn(
-  deps: { db: Db; config: GatewayConfig; consentClient: ConsentClient },
+  deps: { db: Db; config: GatewayConfig; consentClient: ConsentClient<PublicClient> },
   request: SignInRequest,
   clientId: string | undefined,
   now = Date.now(),

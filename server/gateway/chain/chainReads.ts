@@ -3,7 +3,7 @@
 // immutable metadata (contentHash, category, author) is cached; consent (hasAccess) is never cached. Access decisions
 // are read at an explicit block number, so the gateway can say (and log) which chain state it acted on.
 import "server-only";
-import { BaseError, type Address, type Hex } from "viem";
+import { BaseError, type Address, type Hex, type PublicClient } from "viem";
 import type { AccessQuery, ConsentClient } from "@/lib/consentClient";
 import { READ } from "@/lib/consentCodes";
 import { chainUnavailable } from "@/server/gateway/http/errors";
@@ -50,7 +50,7 @@ class LruCache<K, V> {
   }
 }
 
-export function createChainReads(chain: ConsentClient) {
+export function createChainReads(chain: ConsentClient<PublicClient>) {
   const records = new LruCache<string, RecordMeta>(50_000);
 
   return {

@@ -1,12 +1,7 @@
 // The header a record read must carry, so no other site can make a signed-in browser read (and log) a record.
 import "server-only";
+import { CLIENT_HEADER } from "@/lib/gatewayHeaders";
 import { forbidden } from "./errors";
-
-/**
- * The header a record read must carry: a link, a form or an image cannot send it, and a cross-site fetch that sets it
- * needs a CORS preflight, which the gateway never approves.
- */
-export const CLIENT_HEADER = "X-MedConsent-Client";
 
 /**
  * Refuses a request a cross-site page could have triggered (a top-level navigation, an <img>): it must carry

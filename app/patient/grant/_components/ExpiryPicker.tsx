@@ -1,7 +1,7 @@
 "use client";
 // Until when: presets (1 week, 1 month, 6 months, 1 year) or a date, at most 10 × 365 days ahead.
 import { useId } from "react";
-import { formatDate } from "@/app/_lib/format";
+import { formatDate } from "@/lib/format";
 import { customDateBounds, dateInputValue, EXPIRY_PRESETS, type ExpiryChoice } from "@/app/_lib/grantForm";
 
 export function ExpiryPicker({

@@ -1,7 +1,7 @@
 "use client";
 // Choose a provider from the registry: search by name; kind and status shown; suspended providers cannot be chosen.
 import { useId, useState } from "react";
-import { shortAddress } from "@/app/_lib/format";
+import { shortAddress } from "@/lib/format";
 import { filterProviders, type ProviderInfo } from "@/lib/providers";
 
 export function ProviderPicker({

@@ -1,10 +1,10 @@
 // The patient's audit timeline: decoded chain events in, entries in plain words out, and the filters by provider and
 // by category. Pure: no React, no network; names come from a lookup the caller provides.
 import type { Address, Hex } from "viem";
-import { summarizeConsent, type PatientEvent } from "./consentClient";
-import { CATEGORIES, EMERGENCY, PURPOSES, ROUTINE_CATEGORIES, joinWords } from "./consentCodes";
-import { formatDateTime } from "@/app/_lib/format";
-import type { Disclosure } from "@/app/_lib/gatewayClient";
+import { summarizeConsent, type PatientEvent } from "@/lib/consentClient";
+import { CATEGORIES, EMERGENCY, PURPOSES, ROUTINE_CATEGORIES, joinWords } from "@/lib/consentCodes";
+import { formatDateTime } from "@/lib/format";
+import type { Disclosure } from "./gatewayClient";
 
 export type TimelineKind =
   | "granted"

@@ -8,7 +8,7 @@ import { abis } from "@/lib/contracts/deployedContracts";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import { appConfig } from "@/app/_lib/appConfig";
 import { DEMO_PEOPLE } from "@/lib/demoAccounts";
-import { shortAddress } from "@/app/_lib/format";
+import { shortAddress } from "@/lib/format";
 import { inBlockWindows } from "@/lib/providers";
 
 /** The patients for whom `delegate` may grant and revoke now. */

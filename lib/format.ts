@@ -1,4 +1,4 @@
-// Small display helpers shared by the portal's pages.
+// Dates and addresses in words, one formatter each: the client library's consent summaries, the CLI and the portal.
 export const shortAddress = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
 // One formatter each, made once: toLocaleDateString with options builds a new Intl.DateTimeFormat on every call

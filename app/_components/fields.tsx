@@ -1,8 +1,7 @@
 "use client";
 // Labelled form controls shared by the provider and registrar views: the hint and the error are tied to the control
-// (aria-describedby), an invalid control says so (aria-invalid), and the categories are grouped routine / sensitive.
+// (aria-describedby), and an invalid control says so (aria-invalid). Categories: CategoryPicker.tsx.
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
-import { CATEGORIES, ROUTINE_CATEGORIES } from "@/lib/consentCodes";
 
 export function describedBy(id: string, hint: ReactNode, error: string | undefined, extra?: string) {
   return (
@@ -122,74 +121,6 @@ export function AddressField(props: Parameters<typeof TextField>[0] & { suggesti
     </>
   );
 }
-
-/** Category checkboxes, routine and sensitive apart; the value is the category mask. */
-export function CategoryPicker({
-  id,
-  value,
-  onChange,
-  disabled,
-  error,
-}: {
-  id: string;
-  value: bigint;
-  onChange: (mask: bigint) => void;
-  disabled?: boolean;
-  error?: string;
-}) {
-  const box = (bit: number, label: string) => {
-    const flag = 1n << BigInt(bit);
-    return (
-      <label key={bit} className="check">
-        <input
-          type="checkbox"
-          checked={(value & flag) !== 0n}
-          disabled={disabled}
-          onChange={(e) => onChange(e.target.checked ? value | flag : value & ~flag)}
-        />{" "}
-        {label}
-      </label>
-    );
-  };
-  return (
-    <fieldset
-      id={id}
-      className="categories"
-      aria-invalid={error ? true : undefined}
-      aria-describedby={error ? `${id}-error` : undefined}
-    >
-      <legend>Categories of data</legend>
-      <fieldset>
-        <legend>Routine</legend>
-        <div className="checks">{CATEGORIES.filter((c) => !c.sensitive).map((c) => box(c.bit, c.label))}</div>
-        <p className="inline-actions">
-          <button type="button" disabled={disabled} onClick={() => onChange(value | ROUTINE_CATEGORIES)}>
-            All routine data
-          </button>{" "}
-          <button type="button" disabled={disabled} onClick={() => onChange(0n)}>
-            Clear all
-          </button>
-        </p>
-      </fieldset>
-      <fieldset>
-        <legend>Sensitive</legend>
-        <p className="hint">Never part of &ldquo;all routine data&rdquo;: a patient must choose each one.</p>
-        <div className="checks">{CATEGORIES.filter((c) => c.sensitive).map((c) => box(c.bit, c.label))}</div>
-      </fieldset>
-      <FieldError id={id} error={error} />
-    </fieldset>
-  );
-}
-
-/** "12 Jun 2026, 14:05" in the reader's time zone. */
-export const formatDateTime = (seconds: number) =>
-  new Date(seconds * 1000).toLocaleString("en-GB", {
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-  });
 
 /** Moves focus to the first control with an error, so keyboard and screen-reader users land on it. */
 export function focusFirstError(ids: string[]) {
