@@ -3,9 +3,10 @@
 // for any project file) and type-checked with the project's tsconfig.json. A sample not meant to compile uses another
 // fence language (sh, json, solidity).
 import { expect } from "chai";
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
+import { markdownFiles } from "@/test/helpers/markdownFiles";
 
 const ROOT = path.join(__dirname, "..", "..");
 const SAMPLES_DIR = path.join(ROOT, ".data", "doc-samples");
@@ -18,17 +19,6 @@ interface Sample {
   line: number;
   code: string;
   file: string;
-}
-
-/** README.md and every markdown file under docs/. */
-function markdownFiles(): string[] {
-  const docs = (dir: string): string[] =>
-    readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-      const relative = path.posix.join(dir, entry.name);
-      if (entry.isDirectory()) return docs(relative);
-      return entry.name.endsWith(".md") ? [relative] : [];
-    });
-  return ["README.md", ...docs("docs")];
 }
 
 /** The fenced blocks of a markdown text whose info string is ts or typescript. */
