@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import { createConsentClient, type ConsentClient } from "@/lib/consentClient";
+import { emergencyReasonHash, listEmergencyAccesses } from "@/lib/emergency";
+import { listProviders } from "@/lib/providers";
 import { startIndexer, type IndexerProcess } from "@/harness/indexer";
 import {
   customNetworkEnv,
@@ -110,7 +112,27 @@ describe("indexer: the same answers as the log scan", function () {
       expect(items(await indexed.listConsents({ grantee })), `consents of provider #${index}`).to.deep.equal(
         items(await scan.listConsents({ grantee })),
       );
+      expect(
+        items(await listEmergencyAccesses(indexed, { grantee })),
+        `emergency accesses of provider #${index}`,
+      ).to.deep.equal(items(await listEmergencyAccesses(scan, { grantee })));
     }
+    for (const index of PATIENTS) {
+      const patient = address(index);
+      expect(items(await listEmergencyAccesses(indexed, { patient })), `emergency accesses of #${index}`).to.deep.equal(
+        items(await listEmergencyAccesses(scan, { patient })),
+      );
+      // Patients name each other as delegates in the scene.
+      expect(items(await indexed.listDelegations(patient)), `delegations of #${index}`).to.deep.equal(
+        items(await scan.listDelegations(patient)),
+      );
+    }
+    const [providersIndexed, providersScanned] = await Promise.all([listProviders(indexed), listProviders(scan)]);
+    expect(items(providersIndexed), "providers").to.deep.equal(items(providersScanned));
+    expect(providersIndexed.currentTo.blockNumber).to.equal(status.indexedTo.blockNumber);
+    expect(items(await listEmergencyAccesses(indexed, {})), "every emergency access").to.deep.equal(
+      items(await listEmergencyAccesses(scan, {})),
+    );
   }
 
   it("agrees on a seeded scene", async function () {
@@ -127,7 +149,30 @@ describe("indexer: the same answers as the log scan", function () {
     await chain.grantConsent(12, address(2), { categories: 0b100n, actions: 1, purposes: 1 });
     await chain.revokeConsent(12, address(2));
     await chain.addRecord(10, address(10), keccak256(toHex("a record")), 4, "bafkrei-seeded");
+    await chain.write(10, consents(), chain.abis.ConsentRegistry, "setDelegate", [address(11), true]);
+    await chain.write(12, consents(), chain.abis.ConsentRegistry, "setDelegate", [address(11), true]);
+    await chain.write(12, consents(), chain.abis.ConsentRegistry, "setDelegate", [address(11), false]);
+    await chain.write(13, consents(), chain.abis.ConsentRegistry, "setEmergencyAccess", [true]);
+    await chain.write(EMERGENCY_PROVIDER, consents(), chain.abis.ConsentRegistry, "breakGlass", [
+      address(13),
+      emergencyReasonHash("CARDIAC_ARREST"),
+    ]);
+    await chain.suspendProvider(address(3));
     await expectAgreement();
+    expect(await indexed.listDelegations(address(11))).to.deep.equal([
+      { patient: address(10), delegate: address(11), active: true },
+      { patient: address(12), delegate: address(11), active: false },
+    ]);
+    expect((await listProviders(indexed)).map((p) => p.status)).to.include("suspended");
+    expect((await listEmergencyAccesses(indexed, { patient: address(13) }))[0].reason?.code).to.equal("CARDIAC_ARREST");
+    // Reinstated for the random operations, which grant to every provider.
+    await chain.write(
+      ADMIN_ACCOUNT_INDEX,
+      chain.addresses.ProviderRegistry,
+      chain.abis.ProviderRegistry,
+      "reinstateProvider",
+      [address(3)],
+    );
   });
 
   it("agrees after random operations, blocks mined in bulk, and time that expires consents", async function () {
