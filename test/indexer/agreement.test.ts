@@ -94,6 +94,22 @@ describe("indexer: the same answers as the log scan", function () {
   }
 
   async function expectAgreement() {
+    try {
+      await compareEverything();
+    } catch (error) {
+      // What the indexer said about reorgs and its realtime sync is what a disagreement is usually about.
+      const log = indexer
+        .output()
+        .split("\n")
+        .filter((line) => /reorg|error|warn/i.test(line))
+        .slice(-40)
+        .join("\n");
+      (error as Error).message += `\nThe indexer's warnings and errors:\n${log || "(none)"}`;
+      throw error;
+    }
+  }
+
+  async function compareEverything() {
     const status = await caughtUp();
     for (const index of PATIENTS) {
       const patient = address(index);
@@ -276,6 +292,35 @@ describe("indexer: the same answers as the log scan", function () {
         .map((c) => c.state),
     );
     expect([...states]).to.include.members(["revoked", "active", "expired"]);
+  });
+
+  it("consent:list prints the indexer's answer and the block it is current to; consent:check stays on chain", async function () {
+    await caughtUp();
+    const patient = address(PATIENTS[0]);
+    const env = { ...customNetworkEnv(node.url), INDEXER_URL: "" };
+    const list = (...extra: string[]) =>
+      runHardhat(["--network", "custom", "consent:list", "--patient", patient, ...extra], { env, timeoutMs: 120_000 });
+    const [scanned, fromIndexer, fromEnv] = await Promise.all([
+      list(),
+      list("--indexer", indexer.url),
+      runHardhat(["--network", "custom", "consent:list", "--patient", patient], {
+        env: { ...env, INDEXER_URL: indexer.url },
+        timeoutMs: 120_000,
+      }),
+    ]);
+    for (const result of [scanned, fromIndexer, fromEnv]) expect(result.code, result.output).to.equal(0);
+    const table = (stdout: string) => stdout.split("\n").filter((line) => /^\w+\s+0x/.test(line));
+    expect(table(fromIndexer.stdout)).to.deep.equal(table(scanned.stdout)).and.to.have.length.greaterThan(0);
+    expect(table(fromEnv.stdout)).to.deep.equal(table(scanned.stdout));
+    const status = await caughtUp();
+    expect(fromIndexer.stdout).to.match(
+      new RegExp(`Current to block ${status.indexedTo.blockNumber} \\(.+Z\\): from the indexer at ${indexer.url}\\.`),
+    );
+    expect(fromEnv.stdout).to.include(`from the indexer at ${indexer.url}`);
+    expect(scanned.stdout).to.match(/Current to block \d+ \(.+Z\): scanned from the chain's logs\./);
+    const bad = await list("--indexer", "ftp://nowhere");
+    expect(bad.code).to.not.equal(0);
+    expect(bad.output).to.include("must be the indexer's http(s) URL");
   });
 
   it("freshness: a grant is visible through the client library well within a second of its block", async function () {
