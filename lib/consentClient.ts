@@ -6,6 +6,7 @@ import {
   encodeFunctionData,
   http,
   formatLog,
+  getAddress,
   pad,
   parseEventLogs,
   sha256,
@@ -97,6 +98,8 @@ export interface ConsentClientOptions<Reader extends ChainReader = ChainReader> 
    * chain's age; without it they scan eth_getLogs from the deployment block. Access checks never use it.
    */
   indexerUrl?: string;
+  /** How long one request to the indexer may take before it fails (default: no limit of the library's own). */
+  indexerTimeoutMs?: number;
 }
 
 /** The block a list is current to: the indexer's (with its time), or the latest block a log scan read. */
@@ -180,6 +183,13 @@ export interface RecordVerification {
   matches: boolean;
   onChainHash: Hex;
   fileHash: Hex;
+}
+
+/** A patient who named `delegate`, and whether the delegate may act for them now. */
+export interface Delegation {
+  patient: Address;
+  delegate: Address;
+  active: boolean;
 }
 
 export type ConsentEvent =
@@ -285,7 +295,9 @@ export function createConsentClient<Reader extends ChainReader = ChainReader>(
       options.pollingInterval ?? 1_000,
     ) as Reader);
   const indexer: IndexerReader | undefined =
-    options.indexerUrl === undefined ? undefined : createIndexerReader(options.indexerUrl);
+    options.indexerUrl === undefined
+      ? undefined
+      : createIndexerReader(options.indexerUrl, withTimeout(fetch, options.indexerTimeoutMs));
   const consentRegistry = { address: addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
   const recordRegistry = { address: addresses.recordRegistry, abi: abis.RecordRegistry } as const;
   const providerRegistry = { address: addresses.providerRegistry, abi: abis.ProviderRegistry } as const;
@@ -587,6 +599,40 @@ export function createConsentClient<Reader extends ChainReader = ChainReader>(
       return listing(events, { blockNumber: latest });
     },
 
+    /**
+     * The patients who ever named `delegate` (DelegateSet), in the order they first did, each with whether the delegate
+     * may grant and revoke for them now (the contract's isDelegate): a guardian's "acting for" list.
+     */
+    async listDelegations(delegate: Address): Promise<Listing<Delegation>> {
+      if (indexer !== undefined) {
+        const { data, currentTo } = await indexer.delegations(delegate);
+        return listing(data, currentTo);
+      }
+      const { items: logs, latest } = await scanToLatest((from, to) =>
+        publicClient.getContractEvents({
+          ...consentRegistry,
+          eventName: "DelegateSet",
+          args: { delegate },
+          fromBlock: from,
+          toBlock: to,
+        }),
+      );
+      const patients = [...new Set(logs.map((log) => log.args.patient!))];
+      const delegations = await Promise.all(
+        patients.map(async (patient) => ({
+          patient,
+          delegate: getAddress(delegate),
+          active: await publicClient.readContract({
+            ...consentRegistry,
+            functionName: "isDelegate",
+            args: [patient, delegate],
+            blockNumber: latest,
+          }),
+        })),
+      );
+      return listing(delegations, { blockNumber: latest });
+    },
+
     /** Hashes a file (a path, in Node) or its bytes with SHA-256 and compares it with the record's on-chain hash. */
     async verifyRecordFile(patient: Address, recordId: bigint, file: string | Uint8Array): Promise<RecordVerification> {
       const bytes = typeof file === "string" ? await readLocalFile(file) : file;
@@ -676,6 +722,12 @@ export function summarizeConsent(
         ? `all ${owner} routine data`
         : `${owner} ${describeCategories(terms.categories)}`;
   return `may ${describeActions(terms.actions)} ${data} for ${describePurposes(terms.purposes)} until ${formatDate(terms.expiresAt)}`;
+}
+
+/** `fetchImpl` whose requests are aborted after `timeoutMs` (unchanged without one). */
+function withTimeout(fetchImpl: typeof fetch, timeoutMs: number | undefined): typeof fetch {
+  if (timeoutMs === undefined) return fetchImpl;
+  return (input, init) => fetchImpl(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
 }
 
 async function readLocalFile(path: string): Promise<Uint8Array> {

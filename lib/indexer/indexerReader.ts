@@ -57,6 +57,13 @@ export interface IndexedProvider {
   registeredAt: number;
 }
 
+export interface IndexedDelegation {
+  patient: Address;
+  delegate: Address;
+  /** Whether the delegate may grant and revoke for the patient now. */
+  active: boolean;
+}
+
 export class IndexerError extends Error {}
 
 /** One page of a GraphQL list, at most this many rows (Ponder's limit). */
@@ -138,6 +145,35 @@ export function createIndexerReader(url: string, fetchImpl: typeof fetch = fetch
       after = list.pageInfo.hasNextPage ? list.pageInfo.endCursor : null;
     } while (after !== null);
     return { rows, currentTo: currentTo! };
+  }
+
+  /**
+   * Every event named `eventName`, oldest first, optionally of one patient and/or one other party (the grantee,
+   * delegate, author, provider … the event names: indexer/src/rows.ts).
+   */
+  async function eventsNamed(
+    eventName: string,
+    filter: { patient?: Address; party?: Address } = {},
+  ): Promise<Indexed<IndexedEvent[]>> {
+    type Row = { contract: string; name: string; args: Record<string, unknown> } & RowPosition;
+    const where: Record<string, unknown> = { name: eventName };
+    if (filter.patient !== undefined) where.patient = lower(filter.patient);
+    if (filter.party !== undefined) where.party = lower(filter.party);
+    const { rows, currentTo } = await all<Row>(
+      "chainEvent",
+      "contract name args blockNumber logIndex transactionHash timestamp",
+      where,
+      "id",
+    );
+    return {
+      currentTo,
+      data: rows.map((row) => ({
+        contract: row.contract,
+        eventName: row.name,
+        args: eventArgsFromJson(row.name, row.args),
+        ...positionOf(row),
+      })),
+    };
   }
 
   return {
@@ -242,6 +278,41 @@ export function createIndexerReader(url: string, fetchImpl: typeof fetch = fetch
           supersededBy: BigInt(row.supersededBy),
           uri: row.uri,
         })),
+      };
+    },
+
+    eventsNamed,
+
+    /**
+     * The patients who ever named `delegate`, in the order they first did, each with whether the delegate may act for
+     * them now (allowed, and named since the patient's last revoke-all, as the contract's isDelegate).
+     */
+    async delegations(delegate: Address): Promise<Indexed<IndexedDelegation[]>> {
+      const { data: events, currentTo } = await eventsNamed("DelegateSet", { party: delegate });
+      const patients = [...new Set(events.map((event) => event.args.patient as Address))];
+      const states = new Map<string, { allowed: boolean; epoch: number }>();
+      const epochs = new Map<string, number>();
+      for (let i = 0; i < patients.length; i += PAGE) {
+        const slice = patients.slice(i, i + PAGE).map(lower);
+        const [{ rows: named }, { rows: granters }] = await Promise.all([
+          all<{ patient: string; allowed: boolean; epoch: number }>(
+            "delegate",
+            "patient allowed epoch",
+            { delegate: lower(delegate), patient_in: slice },
+            "patient",
+          ),
+          all<{ address: string; epoch: number }>("patient", "address epoch", { address_in: slice }, "address"),
+        ]);
+        for (const row of named) states.set(row.patient.toLowerCase(), row);
+        for (const row of granters) epochs.set(row.address.toLowerCase(), row.epoch);
+      }
+      return {
+        currentTo,
+        data: patients.map((patient) => {
+          const state = states.get(lower(patient));
+          const active = state !== undefined && state.allowed && state.epoch === (epochs.get(lower(patient)) ?? 0);
+          return { patient, delegate: getAddress(delegate), active };
+        }),
       };
     },
 
