@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { encodeFunctionData, type Hex } from "viem";
 import { ALICE_LIPID_PANEL, fileBytesOf } from "@/harness/demoRecords";
 import { hardhatAccount, rpc } from "@/harness/localNode";
 import {
@@ -17,6 +18,8 @@ import {
   type PortalStack,
 } from "@/harness/portalServer";
 import { installTestWallet, type TestWallet } from "@/harness/testWallet";
+import { READ, TREATMENT, parseCategories } from "@/lib/consentCodes";
+import { abis } from "@/lib/contracts/deployedContracts";
 
 const REGISTRAR = 1;
 const NORTHSIDE = 2;
@@ -28,6 +31,8 @@ const BOB = 7;
 const CAROL = 8;
 /** Hardhat #10: no part of the demo scene (and not the local gateway, #9), so the vault scenario starts empty. */
 const ERIN = 10;
+/** Hardhat #11: no part of the demo scene either; the lagging-indexer scenario's patient. */
+const FRANK = 11;
 
 const AXE_SCRIPT = path.join(__dirname, "..", "..", "node_modules", "axe-core", "axe.min.js");
 /** The README's screenshots: written by every run (1100 px wide), committed with the docs. */
@@ -727,6 +732,61 @@ describe("Portal end to end", function () {
       await read.getByText(/Verified on chain in batch \d+–\d+\./).waitFor();
       await patient.page.locator("li.timeline-entry", { hasText: `${LAB} read record 1 (lab results)` }).waitFor();
       await expectAccessible(patient.page);
+      expectNoConsoleErrors();
+    });
+  });
+  // The portal's lists come from the indexer. The stack's indexer follows the chain through a gate that can hold the
+  // chain's head: held, the indexer answers but stays behind while the chain goes on.
+  describe("indexer behind the chain", function () {
+    it("the dashboard says it is updating instead of showing stale lists as current, then shows the change", async function () {
+      const frank = address(FRANK);
+      const { page } = await connectedAt(FRANK, "/patient");
+      await page.getByText("No consents yet.").waitFor();
+      expect(await page.getByTestId("list-updating").count()).to.equal(0);
+
+      await stack.indexerGate.hold();
+      try {
+        // A grant the indexer cannot see yet, sent from Frank's account on the node (not through this page).
+        const latest = await rpc<{ timestamp: Hex }>(stack.chain.url, "eth_getBlockByNumber", ["latest", false]);
+        const hash = await rpc<Hex>(stack.chain.url, "eth_sendTransaction", [
+          {
+            from: frank,
+            to: stack.addresses.ConsentRegistry,
+            data: encodeFunctionData({
+              abi: abis.ConsentRegistry,
+              functionName: "grantConsent",
+              args: [
+                address(NORTHSIDE),
+                parseCategories("allergies"),
+                READ,
+                TREATMENT,
+                Number(latest.timestamp) + 90 * 86400,
+              ],
+            }),
+          },
+        ]);
+        const receipt = await rpc<{ status: Hex }>(stack.chain.url, "eth_getTransactionReceipt", [hash]);
+        expect(receipt.status).to.equal("0x1");
+
+        // Each list says it is behind, and the old answer is not passed off as current.
+        for (const section of ["#consents", "#records", "#timeline"]) {
+          await page
+            .locator(`${section} [data-testid=list-updating]`)
+            .getByText(/Updating…/)
+            .waitFor();
+        }
+        expect(await page.locator("#consents").innerText()).to.include("No consents yet.");
+      } finally {
+        stack.indexerGate.release();
+      }
+
+      // Caught up: the lists are read again, the notices go, and the grant is there.
+      await consentCard(page, "Northside Family Practice")
+        .filter({ hasText: "may read your allergies for treatment" })
+        .waitFor();
+      await page.locator("li.timeline-entry", { hasText: "Northside Family Practice was given access" }).waitFor();
+      await page.getByTestId("list-updating").first().waitFor({ state: "detached" });
+      expect(await page.getByTestId("list-updating").count()).to.equal(0);
       expectNoConsoleErrors();
     });
   });
