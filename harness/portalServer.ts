@@ -17,6 +17,7 @@ import {
   freePort,
   preserveLocalDeployment,
   readBindings,
+  rpc,
   runHardhat,
   startLocalNode,
   type LocalNode,
@@ -134,8 +135,17 @@ export async function startChainGate(chainUrl: string): Promise<ChainGate> {
   };
 }
 
-/** `distDir` lets a benchmark build beside the browser suite without sharing its build folder. */
-export async function startPortalStack(options: { distDir?: string } = {}): Promise<PortalStack> {
+export interface PortalStackOptions {
+  /** Lets a benchmark build beside the browser suite without sharing its build folder. */
+  distDir?: string;
+  /**
+   * Empty blocks mined after deploying, before the indexer starts (hardhat_mine; NOTES in indexer/): a chain that has
+   * run for a while, so a log scan has many windows to read.
+   */
+  history?: number;
+}
+
+export async function startPortalStack(options: PortalStackOptions = {}): Promise<PortalStack> {
   const preserved = preserveLocalDeployment();
   const chain = await startLocalNode();
   const gatewayDataDir = mkdtempSync(path.join(tmpdir(), "medconsent-gateway-"));
@@ -166,6 +176,7 @@ export async function startPortalStack(options: { distDir?: string } = {}): Prom
     };
     await hardhat(["deploy", "--network", "custom"]);
     const addresses = deployedAddresses();
+    if (options.history) await rpc(chain.url, "hardhat_mine", [`0x${options.history.toString(16)}`]);
     // The indexer backfills while the portal builds; it reads the deployment the bindings now hold.
     indexerGate = await startChainGate(chain.url);
     const indexerPort = await freePort();
