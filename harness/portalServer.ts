@@ -88,17 +88,20 @@ export async function startChainGate(chainUrl: string): Promise<ChainGate> {
       })
     ).json();
   const held = (call: RpcCall): RpcCall => {
-    if (heldAt === undefined) return call;
-    const head = `0x${heldAt.toString(16)}`;
+    const at = heldAt;
+    if (at === undefined) return call;
+    const head = `0x${at.toString(16)}`;
     const params = call.params ?? [];
-    if (call.method === "eth_getBlockByNumber" && (params[0] === "latest" || BigInt(params[0] as string) > heldAt)) {
+    // A tag ("latest", "safe"…) or a number past the held head means the held head.
+    const pastHead = (block: unknown) => typeof block !== "string" || !block.startsWith("0x") || BigInt(block) > at;
+    if (call.method === "eth_getBlockByNumber" && pastHead(params[0])) {
       return { ...call, params: [head, ...params.slice(1)] };
     }
     if (call.method === "eth_getLogs") {
       // A filter by blockHash names a block the indexer already saw: passed through.
       const filter = params[0] as { toBlock?: string; blockHash?: string };
       if (filter.blockHash !== undefined) return call;
-      if (filter.toBlock === undefined || filter.toBlock === "latest" || BigInt(filter.toBlock) > heldAt) {
+      if (pastHead(filter.toBlock)) {
         return { ...call, params: [{ ...filter, toBlock: head }] };
       }
     }
