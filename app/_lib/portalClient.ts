@@ -52,6 +52,20 @@ async function withFallback<T>(read: (client: ConsentClient) => Promise<Listing<
   }
 }
 
+/**
+ * Any read through the portal's client, repeated against the log-scanning client when the indexer does not answer
+ * (for library functions that take a client, such as listProviders).
+ */
+export async function readWithFallback<T>(read: (client: ConsentClient) => Promise<T>): Promise<T> {
+  if (clients.indexed === undefined) return read(clients.scan);
+  try {
+    return await read(clients.indexed);
+  } catch (error) {
+    if (!(error instanceof IndexerError)) throw error;
+    return read(clients.scan);
+  }
+}
+
 /** The client every component uses: the library's, with its lists and histories read through `withFallback`. */
 export const portalClient = {
   ...(clients.indexed ?? clients.scan),
