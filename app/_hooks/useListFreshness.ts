@@ -1,26 +1,37 @@
 "use client";
-// Fresh and honest lists: while the indexer is behind the chain, a list it answered is not presented as current, and
-// it is read again as soon as the indexer has newer blocks.
+// Fresh and honest lists: a list the indexer answered is current to a block; while the chain is past it, the list says
+// it is updating instead of passing as current, and it is read again as soon as the indexer has newer blocks.
 import { useQuery, type UseQueryResult } from "@tanstack/react-query";
 import { useEffect, useSyncExternalStore } from "react";
-import {
-  confirmedBlockStore,
-  hasIndexer,
-  portalClient,
-  type ListSource,
-  type PortalListing,
-} from "@/app/_lib/portalClient";
+import { confirmedBlockStore, hasIndexer, portalClient, type PortalListing } from "@/app/_lib/portalClient";
 
-/** How often a page that lists things asks where the indexer stands (one small GraphQL and one eth_blockNumber). */
-export const INDEXER_STATUS_INTERVAL_MS = 2_000;
+/** How often a page that lists things looks at the chain's head, and, while a list is behind it, at the indexer. */
+export const FRESHNESS_POLL_MS = 2_000;
 
-/** Where the indexer stands against the chain's head, polled while a list is on screen; idle without an indexer. */
-export function useIndexerStatus() {
+/**
+ * The chain's latest block, polled while a list is on screen: one eth_blockNumber, batched with the page's other chain
+ * reads. Idle without an indexer (a log scan reads up to the head it finds).
+ */
+function useChainHead() {
   return useQuery({
-    queryKey: ["indexerStatus"],
-    queryFn: async () => (await portalClient.indexerStatus()) ?? null,
+    queryKey: ["chainHead"],
+    queryFn: () => portalClient.blockNumber(),
     enabled: hasIndexer,
-    refetchInterval: INDEXER_STATUS_INTERVAL_MS,
+    refetchInterval: FRESHNESS_POLL_MS,
+  });
+}
+
+/**
+ * The block the indexer has processed, polled only while some list needs it: one is behind the chain (to read it again
+ * once the indexer has caught up), or came from the log scan because the indexer did not answer (to go back to it).
+ * A list the indexer answered already says the block it is current to, so a current page asks the indexer nothing.
+ */
+function useIndexedTo(needed: boolean) {
+  return useQuery({
+    queryKey: ["indexedTo"],
+    queryFn: () => portalClient.indexer!.status(),
+    enabled: hasIndexer && needed,
+    refetchInterval: FRESHNESS_POLL_MS,
     retry: false,
   });
 }
@@ -33,34 +44,44 @@ export type ListFreshness =
   | { kind: "fallback"; reason: string };
 
 /**
- * Whether `list` is current, and, when the indexer has processed blocks the list was read before, a refetch. The head
- * is the chain's (from the status poll) or the block of a transaction this tab confirmed, whichever is newer.
+ * Whether `list` is current, and a refetch when it is not and the indexer can do better. The head is the chain's (from
+ * the poll) or the block of a transaction this tab confirmed, whichever is newer.
  */
 export function useListFreshness<T>(list: UseQueryResult<PortalListing<T>>): ListFreshness {
-  const status = useIndexerStatus();
+  const chainHead = useChainHead().data ?? 0n;
   const confirmed = useSyncExternalStore(confirmedBlockStore.subscribe, confirmedBlockStore.get, () => 0n);
-  const data = list.data;
-  const source: ListSource | undefined = data?.source;
-  const currentTo = data?.currentTo.blockNumber;
-  const indexedTo = status.data?.indexedTo.blockNumber;
+  const head = chainHead > confirmed ? chainHead : confirmed;
+  const source = list.data?.source;
+  const currentTo = list.data?.currentTo.blockNumber;
+  const behind = source?.kind === "indexer" && currentTo !== undefined && currentTo < head;
+  const indexed = useIndexedTo(behind || source?.kind === "fallback");
+  const indexedTo = indexed.data?.blockNumber;
   const { refetch, isFetching, dataUpdatedAt: listReadAt } = list;
-  const { dataUpdatedAt: statusReadAt, errorUpdatedAt: statusFailedAt, isError: statusFailed } = status;
+  const { dataUpdatedAt: indexerReadAt, errorUpdatedAt: indexerFailedAt, isError: indexerFailed } = indexed;
 
   useEffect(() => {
-    if (source === undefined || isFetching) return;
+    if (isFetching) return;
     const stale =
       // The indexer has blocks this list was read before.
-      (source.kind === "indexer" && indexedTo !== undefined && currentTo !== undefined && indexedTo > currentTo) ||
+      (behind && indexedTo !== undefined && currentTo !== undefined && indexedTo > currentTo) ||
       // The indexer stopped answering since: read again (from the chain's logs).
-      (source.kind === "indexer" && statusFailed && statusFailedAt > listReadAt) ||
+      (behind && indexerFailed && indexerFailedAt > listReadAt) ||
       // The indexer answers again since this list was read from the logs: back to it (at most once a poll).
-      (source.kind === "fallback" && !statusFailed && statusReadAt > listReadAt);
+      (source?.kind === "fallback" && !indexerFailed && indexerReadAt > listReadAt);
     if (stale) void refetch();
-  }, [source, currentTo, indexedTo, isFetching, refetch, listReadAt, statusReadAt, statusFailedAt, statusFailed]);
+  }, [
+    behind,
+    source,
+    currentTo,
+    indexedTo,
+    isFetching,
+    refetch,
+    listReadAt,
+    indexerReadAt,
+    indexerFailedAt,
+    indexerFailed,
+  ]);
 
-  if (source === undefined || source.kind === "logScan") return { kind: "current" };
-  if (source.kind === "fallback") return { kind: "fallback", reason: source.reason };
-  const chainHead = status.data?.head ?? 0n;
-  const head = chainHead > confirmed ? chainHead : confirmed;
-  return currentTo !== undefined && currentTo < head ? { kind: "updating", currentTo, head } : { kind: "current" };
+  if (source?.kind === "fallback") return { kind: "fallback", reason: source.reason };
+  return behind ? { kind: "updating", currentTo: currentTo!, head } : { kind: "current" };
 }

@@ -275,6 +275,45 @@ describe("Portal end to end", function () {
     });
   });
 
+  describe("patient dashboard's requests", function () {
+    // Issue 13's budget: the dashboard (every consent named, the whole timeline) in at most 10 HTTP requests to the
+    // chain, the indexer and the gateway, however old the chain (lists come from the indexer; chain reads are batched).
+    const BUDGET = 10;
+
+    it(`shows every consent and the timeline after at most ${BUDGET} requests to the chain, the indexer and the gateway`, async function () {
+      const { page } = await openAs(ALICE);
+      await page.goto(`${stack.portalUrl}/patient`);
+      await page.locator("button[data-hydrated]", { hasText: "Connect" }).click();
+      const origins = {
+        chain: new URL(stack.chain.url).origin,
+        indexer: new URL(stack.indexer.url).origin,
+        gateway: new URL(stack.portalUrl).origin,
+      };
+      const sent: string[] = [];
+      page.on("request", (request) => {
+        const url = new URL(request.url());
+        const to = (Object.keys(origins) as (keyof typeof origins)[]).find((name) => origins[name] === url.origin);
+        // The portal's own origin serves Next's pages, scripts and styles too: only /api/ is the gateway.
+        if (to === undefined || (to === "gateway" && !url.pathname.startsWith("/api/"))) return;
+        sent.push(`${to} ${request.method()} ${url.pathname}`);
+      });
+      await page.getByRole("button", { name: "Test Wallet" }).click();
+      await page.waitForFunction(() => {
+        const cards = [...document.querySelectorAll("#consents li.card")];
+        const named =
+          cards.length > 0 && cards.every((card) => !card.querySelector("strong")?.textContent?.startsWith("0x"));
+        const events = Number(
+          /^(\d+) events/.exec(document.querySelector("#timeline [role=status]")?.textContent ?? "")?.[1],
+        );
+        return named && events > 0 && document.querySelectorAll("ol.timeline li").length === events;
+      });
+      const shown = [...sent];
+      console.log(`      /patient: ${shown.length} requests until shown\n        ${shown.join("\n        ")}`);
+      expect(shown.length, shown.join("\n")).to.be.at.most(BUDGET);
+      expectNoConsoleErrors();
+    });
+  });
+
   describe("every page", function () {
     // Each page connected as the account it is for; /patient/grant as Carol, so the delegate's choice is checked too.
     const pages = [
