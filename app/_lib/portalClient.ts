@@ -38,32 +38,28 @@ function createPortalClients() {
 const clients = createPortalClients();
 
 /**
- * A list from the indexer, or, when the indexer does not answer (down, not ready, refusing the query), the same list
- * from the chain's logs: slower on an old chain, but the patient still sees her data, with a notice saying why.
+ * `read` through the indexer, or, when the indexer does not answer (down, not ready, refusing the query), the same
+ * read through the log scan: slower on an old chain, but the patient still sees her data, with a notice saying why.
  */
-async function withFallback<T>(read: (client: ConsentClient) => Promise<Listing<T>>): Promise<PortalListing<T>> {
-  const from = async (client: ConsentClient, source: ListSource) => Object.assign(await read(client), { source });
-  if (clients.indexed === undefined) return from(clients.scan, { kind: "logScan" });
+async function readThrough<T>(read: (client: ConsentClient) => Promise<T>): Promise<{ value: T; source: ListSource }> {
+  if (clients.indexed === undefined) return { value: await read(clients.scan), source: { kind: "logScan" } };
   try {
-    return await from(clients.indexed, { kind: "indexer" });
+    return { value: await read(clients.indexed), source: { kind: "indexer" } };
   } catch (error) {
     if (!(error instanceof IndexerError)) throw error;
-    return from(clients.scan, { kind: "fallback", reason: error.message });
+    return { value: await read(clients.scan), source: { kind: "fallback", reason: error.message } };
   }
 }
 
-/**
- * Any read through the portal's client, repeated against the log-scanning client when the indexer does not answer
- * (for library functions that take a client, such as listProviders).
- */
+/** A list, through the indexer or the log scan (readThrough), saying which. */
+async function withFallback<T>(read: (client: ConsentClient) => Promise<Listing<T>>): Promise<PortalListing<T>> {
+  const { value, source } = await readThrough(read);
+  return Object.assign(value, { source });
+}
+
+/** Any read of a library function that takes a client (such as listProviders), through readThrough. */
 export async function readWithFallback<T>(read: (client: ConsentClient) => Promise<T>): Promise<T> {
-  if (clients.indexed === undefined) return read(clients.scan);
-  try {
-    return await read(clients.indexed);
-  } catch (error) {
-    if (!(error instanceof IndexerError)) throw error;
-    return read(clients.scan);
-  }
+  return (await readThrough(read)).value;
 }
 
 /** The client every component uses: the library's, with its lists and histories read through `withFallback`. */
