@@ -1,9 +1,9 @@
 "use client";
 // One path for every write: simulate (so a refusal is explained before the wallet opens), wallet prompt, pending
 // with its hash, confirmed with its receipt; then, once the indexer (if any) has the receipt's block, every query is
-// refreshed, so the lists show the change as soon as they can. A user's "no" is a calm notice, not an
-// error. Writes are typed from the generated `as const` ABIs: a contract or function name that does not exist, or an
-// argument of the wrong type, does not compile.
+// refreshed, so the lists show the change at once. A user's "no" is a calm notice, not an error. Writes are typed
+// from the generated `as const` ABIs: a contract or function name that does not exist, or an argument of the wrong
+// type, does not compile.
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { Address, ContractFunctionArgs, ContractFunctionName, Hash, TransactionReceipt } from "viem";
