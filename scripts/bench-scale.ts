@@ -452,9 +452,10 @@ async function main() {
       .output()
       .split("\n")
       .find((line) => line.includes("Completed backfill indexing"));
-    const ponderDuration = /Completed backfill indexing.*\(([\d.]+)(ms|s)\)/.exec(completed ?? "");
+    // Ponder prints its duration as "(850ms)", "(16s)" or "(2m 02s)".
+    const ponderDuration = /Completed backfill indexing.*\((?:(\d+)m )?(?:([\d.]+)s|(\d+)ms)\)/.exec(completed ?? "");
     const ponderSeconds = ponderDuration
-      ? Number(ponderDuration[1]) / (ponderDuration[2] === "ms" ? 1000 : 1)
+      ? Number(ponderDuration[1] ?? 0) * 60 + Number(ponderDuration[2] ?? 0) + Number(ponderDuration[3] ?? 0) / 1000
       : undefined;
     console.log(
       `Indexer ready in ${backfillSeconds.toFixed(1)} s (${count(Math.round(eventsPerSecond))} events/s); ` +
