@@ -496,7 +496,9 @@ async function main() {
     let scanServer: NextServer | undefined;
     if (config.browser) {
       portalBuildSeconds = await build;
-      gatewayWired = buildContains(path.join(PROJECT_ROOT, DIST_DIR, "server"), "INDEXER_URL");
+      // The server reading `env.INDEXER_URL` (not the portal's NEXT_PUBLIC_INDEXER_URL, which the build inlines).
+      const serverDir = path.join(PROJECT_ROOT, DIST_DIR, "server");
+      gatewayWired = buildContains(serverDir, ".INDEXER_URL") || buildContains(serverDir, '"INDEXER_URL"');
       portalWired = buildContains(path.join(PROJECT_ROOT, DIST_DIR, "static"), indexerUrl);
       indexerServer = await startNext(DIST_DIR, rpcUrl, path.join(scratch, "gateway-indexer"), indexerUrl);
       servers.push(indexerServer);
