@@ -50,10 +50,8 @@ describe("Gateway: lists from the indexer, decisions from the chain", function (
       category: LAB_RESULTS,
       label: "lab results: ferritin 80 ng/mL",
     });
-    for (const reader of [READER, LATE_READER]) {
-      const key = await putWrappedKey(as(PATIENT), record, address(reader), newKeyPair().publicKey);
-      expect(key.status, key.describe()).to.equal(201);
-    }
+    const key = await putWrappedKey(as(PATIENT), record, address(READER), newKeyPair().publicKey);
+    expect(key.status, key.describe()).to.equal(201);
   });
 
   after(async () => {
@@ -97,6 +95,9 @@ describe("Gateway: lists from the indexer, decisions from the chain", function (
     await stack.indexer!.stop();
     await stack.contracts.revokeConsent(PATIENT, address(READER));
     await stack.contracts.grantConsent(PATIENT, address(LATE_READER), labRead);
+    // The key check for LATE_READER is a chain read too: the gateway takes the key for a consent the indexer never saw.
+    const key = await putWrappedKey(as(PATIENT), record, address(LATE_READER), newKeyPair().publicKey);
+    expect(key.status, key.describe()).to.equal(201);
     expect(await indexed.blockNumber()).to.be.greaterThan(indexedBefore.blockNumber);
 
     const refused: GatewayResponse = await as(READER).get(recordPath(address(PATIENT), record.recordId, "treatment"));
