@@ -125,6 +125,9 @@ export async function startChainGate(chainUrl: string): Promise<ChainGate> {
       }
     });
   });
+  // Longer than the indexer's HTTP client keeps an idle connection, so it never sends on a socket the gate just closed
+  // ("other side closed" on Node's default of 5 s).
+  server.keepAliveTimeout = 120_000;
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {

@@ -111,6 +111,7 @@ async function main() {
     // The indexer backfills while the portal compiles; both must be up before the scene is seeded.
     const indexerPort = (await portIsFree(INDEXER_PORT)) ? INDEXER_PORT : await freePort();
     const indexerUrl = `http://127.0.0.1:${indexerPort}`;
+    const indexerStarted = Date.now();
     indexerStarting = startDevIndexer(indexerPort, freshChain);
     // Awaited below, once the portal answers; a failure before then must not end the process unreported.
     indexerStarting.catch(() => {});
@@ -144,7 +145,7 @@ async function main() {
     console.log(`done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     process.stdout.write(`Starting the indexer on ${indexerUrl}… `);
     indexer = await indexerStarting;
-    console.log(`done (${((Date.now() - started) / 1000).toFixed(1)} s since the portal started)`);
+    console.log(`done (${((Date.now() - indexerStarted) / 1000).toFixed(1)} s)`);
 
     const seed = await step("Seeding the demo scene", ["run", "--network", "localhost", "scripts/seed.ts"], {
       GATEWAY_URL: PORTAL_URL,
