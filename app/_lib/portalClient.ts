@@ -11,6 +11,9 @@ import { IndexerError } from "@/lib/indexer/indexerReader";
  */
 const BATCH_WAIT_MS = 16;
 
+/** How long a list waits for the indexer before it is read from the chain's logs instead. */
+const INDEXER_TIMEOUT_MS = 5_000;
+
 /**
  * Where a list came from: the indexer; the chain's logs (no indexer configured); or the chain's logs because the
  * indexer did not answer this read.
@@ -31,7 +34,13 @@ function createPortalClients() {
   const indexed =
     appConfig.indexerUrl === undefined
       ? undefined
-      : createConsentClient({ ...common, publicClient: scan.publicClient, indexerUrl: appConfig.indexerUrl });
+      : createConsentClient({
+          ...common,
+          publicClient: scan.publicClient,
+          indexerUrl: appConfig.indexerUrl,
+          // A hanging indexer falls back to the log scan instead of holding the list.
+          indexerTimeoutMs: INDEXER_TIMEOUT_MS,
+        });
   return { scan, indexed };
 }
 
