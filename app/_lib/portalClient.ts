@@ -80,6 +80,8 @@ export const portalClient = {
     withFallback((client) => client.getRecords(patient)),
   getPatientEvents: (patient: Parameters<ConsentClient["getPatientEvents"]>[0]) =>
     withFallback((client) => client.getPatientEvents(patient)),
+  listDelegations: (delegate: Parameters<ConsentClient["listDelegations"]>[0]) =>
+    withFallback((client) => client.listDelegations(delegate)),
 } satisfies ConsentClient;
 
 export type PortalClient = typeof portalClient;
