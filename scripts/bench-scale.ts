@@ -660,6 +660,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
+  const cause = error instanceof Error && error.cause !== undefined ? ` (${String(error.cause)})` : "";
+  console.error(error instanceof Error ? `${error.message}${cause}` : error);
   process.exitCode = 1;
 });
