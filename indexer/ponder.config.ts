@@ -3,7 +3,7 @@
 import { createConfig } from "ponder";
 import { http } from "viem";
 import deployedContracts, { abis } from "@/lib/contracts/deployedContracts";
-import { localChainTransport } from "./src/localChainTransport";
+import { localChainTransport, RPC_MAX_RESPONSE_BYTES } from "./src/localChainTransport";
 
 const LOCAL_CHAIN_ID = 31337;
 const chainId = Number(process.env.MEDCONSENT_CHAIN_ID ?? LOCAL_CHAIN_ID);
@@ -33,7 +33,10 @@ export default createConfig({
   chains: {
     medconsent: {
       id: chainId,
-      rpc: chainId === LOCAL_CHAIN_ID ? localChainTransport(rpcUrl) : http(rpcUrl),
+      rpc:
+        chainId === LOCAL_CHAIN_ID
+          ? localChainTransport(rpcUrl)
+          : http(rpcUrl, { maxResponseBodySize: RPC_MAX_RESPONSE_BYTES }),
       // The local chain mines on demand: poll often so an event is queryable well within a second.
       pollingInterval: chainId === LOCAL_CHAIN_ID ? 100 : 1_000,
     },

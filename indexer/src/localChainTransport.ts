@@ -5,6 +5,12 @@
 // beyond finalized block"). Here a zero parentHash of block n is replaced by the hash of block n - 1.
 import { http, type EIP1193RequestFn, type Transport } from "viem";
 
+/**
+ * The largest JSON-RPC answer the indexer accepts. One eth_getLogs answer over a long range of busy blocks can exceed
+ * viem's 10 MiB default (measured: 12,500 grants in 85,000 blocks), and Ponder would retry that range forever.
+ */
+export const RPC_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
 const ZERO_HASH = `0x${"0".repeat(64)}`;
 
 interface RpcBlock {
@@ -17,7 +23,7 @@ const isRpcBlock = (value: unknown): value is RpcBlock =>
   typeof value === "object" && value !== null && "parentHash" in value && "number" in value;
 
 export function localChainTransport(url: string): Transport {
-  const base = http(url);
+  const base = http(url, { maxResponseBodySize: RPC_MAX_RESPONSE_BYTES });
   return (parameters) => {
     const transport = base(parameters);
     const request = (async (args: { method: string; params?: unknown }) => {
