@@ -8,6 +8,7 @@ import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { keccak256, toHex } from "viem";
+import { startIndexer, type IndexerProcess } from "./indexer";
 import { startPostgres, type LocalPostgres } from "./postgres";
 import { startS3Server, type LocalS3 } from "./s3Server";
 import {
@@ -42,6 +43,7 @@ const BACKEND_VARIABLES = [
   "AWS_REGION",
   "AWS_PROFILE",
   "GATEWAY_PRIVATE_KEY",
+  "INDEXER_URL",
 ];
 
 export const BACKENDS = ["default", "postgres", "s3", "postgres+s3"] as const;
@@ -153,6 +155,8 @@ export interface GatewayStackOptions {
   serverEnv?: Record<string, string>;
   /** Build folder (the benchmark uses its own). */
   distDir?: string;
+  /** Start the indexer (indexer/, on its own PGlite folder) on the stack's node and give the servers INDEXER_URL. */
+  indexer?: boolean;
 }
 
 export interface GatewayStack {
@@ -169,6 +173,8 @@ export interface GatewayStack {
    * the main server's environment.
    */
   startServer(env?: Record<string, string>, options?: { sameDataAs?: GatewayServer }): Promise<GatewayServer>;
+  /** The indexer the servers list from (with `options.indexer`). */
+  indexer?: IndexerProcess;
   stop(): Promise<void>;
 }
 
@@ -181,11 +187,13 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
   let chain: LocalNode | undefined;
   let postgres: LocalPostgres | undefined;
   let s3: LocalS3 | undefined;
+  let indexer: IndexerProcess | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     for (const server of servers) await server.stop();
+    await indexer?.stop();
     await chain?.stop();
     await postgres?.stop();
     await s3?.stop();
@@ -214,7 +222,12 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
     const contracts = await MedConsentChain.connect(chain.url);
     await contracts.grantGatewayRole(hardhatAccount(GATEWAY_ACCOUNT_INDEX).address);
 
-    await buildPortalOnce(distDir, chain.url);
+    const [, startedIndexer] = await Promise.all([
+      buildPortalOnce(distDir, chain.url),
+      options.indexer ? startIndexer({ rpcUrl: chain.url, dataDir: path.join(root, "indexer") }) : undefined,
+    ]);
+    indexer = startedIndexer;
+    const indexerEnv: Record<string, string> = indexer === undefined ? {} : { INDEXER_URL: indexer.url };
 
     const chainUrl = chain.url;
     let serverCount = 0;
@@ -254,6 +267,7 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
         GATEWAY_RATE_LIMIT: "1000000",
         GATEWAY_AUTH_RATE_LIMIT: "1000000",
         ...backendEnv,
+        ...indexerEnv,
         ...options.serverEnv,
         ...env,
       });
@@ -308,7 +322,7 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
     };
 
     const server = await startServer();
-    return { backend, chain, contracts, server, url: server.url, startServer, stop };
+    return { backend, chain, contracts, server, url: server.url, startServer, indexer, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -6,6 +6,7 @@ import {
   encodeFunctionData,
   http,
   formatLog,
+  getAddress,
   pad,
   parseEventLogs,
   sha256,
@@ -26,6 +27,7 @@ import {
 import deployedContracts, { abis } from "./contracts/deployedContracts";
 import { explainError } from "./accessErrors";
 import { decodeRevert } from "./decodeRevert";
+import { createIndexerReader, type IndexedBlock, type IndexerReader } from "./indexer/indexerReader";
 import {
   describeActions,
   describeCategories,
@@ -90,6 +92,32 @@ export interface ConsentClientOptions<Reader extends ChainReader = ChainReader> 
    * at the price of a timer tick per call: worth it for a dashboard, not for a service's `hasAccess` hot path.
    */
   batch?: boolean;
+  /**
+   * The MedConsent indexer's URL (indexer/, e.g. http://127.0.0.1:42069). Lists and histories (`listConsents`,
+   * `getRecords`, `getPatientEvents`, providers, emergency accesses) then come from it in a few requests whatever the
+   * chain's age; without it they scan eth_getLogs from the deployment block. Access checks never use it.
+   */
+  indexerUrl?: string;
+  /** How long one request to the indexer may take before it fails (default: no limit of the library's own). */
+  indexerTimeoutMs?: number;
+}
+
+/** The block a list is current to: the indexer's (with its time), or the latest block a log scan read. */
+export interface CurrentTo {
+  blockNumber: bigint;
+  timestamp?: number;
+}
+
+/** A list, with the block it is current to. */
+export type Listing<T> = T[] & { currentTo: CurrentTo };
+
+const listing = <T>(items: T[], currentTo: CurrentTo): Listing<T> => Object.assign(items, { currentTo });
+
+/** Where the indexer stands against the chain's head: `behind` blocks not yet queryable through it. */
+export interface IndexerStatus {
+  indexedTo: IndexedBlock;
+  head: bigint;
+  behind: number;
 }
 
 export interface AccessQuery {
@@ -157,6 +185,13 @@ export interface RecordVerification {
   fileHash: Hex;
 }
 
+/** A patient who named `delegate`, and whether the delegate may act for them now. */
+export interface Delegation {
+  patient: Address;
+  delegate: Address;
+  active: boolean;
+}
+
 export type ConsentEvent =
   | { type: "granted"; patient: Address; grantee: Address; blockNumber: bigint; transactionHash: Hex }
   | { type: "revoked"; patient: Address; grantee: Address; blockNumber: bigint; transactionHash: Hex }
@@ -181,8 +216,21 @@ function decodePatientLogs(logs: Parameters<typeof parseEventLogs>[0]["logs"]) {
   return parseEventLogs({ abi: PATIENT_EVENTS_ABI, eventName: [...PATIENT_EVENT_NAMES], logs });
 }
 
-/** One decoded event about a patient, with the timestamp of its block (seconds). */
-export type PatientEvent = ReturnType<typeof decodePatientLogs>[number] & { timestamp: number };
+type DecodedPatientLog = ReturnType<typeof decodePatientLogs>[number];
+export type PatientEventName = (typeof PATIENT_EVENT_NAMES)[number];
+
+/** One decoded event about a patient: its name and arguments, where it sits in the chain, and its block's time. */
+export type PatientEvent = {
+  [name in PatientEventName]: {
+    eventName: name;
+    args: Extract<DecodedPatientLog, { eventName: name }>["args"];
+    blockNumber: bigint;
+    logIndex: number;
+    transactionHash: Hex;
+    /** Seconds. */
+    timestamp: number;
+  };
+}[PatientEventName];
 
 /**
  * Runs `read` over [fromBlock, toBlock] in consecutive windows of at most `logRange` blocks and concatenates the
@@ -246,6 +294,10 @@ export function createConsentClient<Reader extends ChainReader = ChainReader>(
       options.transport ?? http(options.rpcUrl ?? DEFAULT_RPC_URL, { batch: options.batch ?? false }),
       options.pollingInterval ?? 1_000,
     ) as Reader);
+  const indexer: IndexerReader | undefined =
+    options.indexerUrl === undefined
+      ? undefined
+      : createIndexerReader(options.indexerUrl, withTimeout(fetch, options.indexerTimeoutMs));
   const consentRegistry = { address: addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
   const recordRegistry = { address: addresses.recordRegistry, abi: abis.RecordRegistry } as const;
   const providerRegistry = { address: addresses.providerRegistry, abi: abis.ProviderRegistry } as const;
@@ -260,20 +312,21 @@ export function createConsentClient<Reader extends ChainReader = ChainReader>(
     ] as const;
   }
 
-  async function latestTimestamp(): Promise<number> {
-    return Number((await publicClient.getBlock({ blockTag: "latest" })).timestamp);
-  }
-
   /** `read` over [deployment block, latest] in windows of at most `logRange` blocks, results concatenated. */
   async function inBlockWindows<T>(read: (from: bigint, to: bigint) => Promise<readonly T[]>): Promise<T[]> {
+    return (await scanToLatest(read)).items;
+  }
+
+  /** Like inBlockWindows, with the latest block the scan read up to. */
+  async function scanToLatest<T>(read: (from: bigint, to: bigint) => Promise<readonly T[]>) {
     // Uncached: read right after a confirmed transaction, the history must include its block.
     const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
-    return readInBlockWindows(fromBlock, latest, logRange, read);
+    return { items: await readInBlockWindows(fromBlock, latest, logRange, read), latest };
   }
 
   /** eth_getLogs in windows of at most `logRange` blocks, filtered on indexed topics. */
   function getConsentGrantedLogs(args: { patient?: Address; grantee?: Address }) {
-    return inBlockWindows((from, to) =>
+    return scanToLatest((from, to) =>
       publicClient.getContractEvents({
         ...consentRegistry,
         eventName: "ConsentGranted",
@@ -288,7 +341,17 @@ export function createConsentClient<Reader extends ChainReader = ChainReader>(
     addresses,
     abis,
     publicClient,
+    /** The indexer's reader, when the client was given `indexerUrl`. */
+    indexer,
     inBlockWindows,
+
+    /** Where the indexer stands against the chain's head; undefined without an indexer. */
+    async indexerStatus(): Promise<IndexerStatus | undefined> {
+      if (indexer === undefined) return undefined;
+      const [indexedTo, head] = await Promise.all([indexer.status(), publicClient.getBlockNumber({ cacheTime: 0 })]);
+      const behind = head > indexedTo.blockNumber ? Number(head - indexedTo.blockNumber) : 0;
+      return { indexedTo, head, behind };
+    },
     /** The name-or-number parsers the client applies to queries. */
     parse: { categories: parseCategories, actions: parseActions, purposes: parsePurposes },
 
@@ -386,12 +449,23 @@ export function createConsentClient<Reader extends ChainReader = ChainReader>(
     },
 
     /** Every consent a patient has given, or a provider has received, with its state now. */
-    async listConsents(filter: { patient: Address } | { grantee: Address }): Promise<ConsentEntry[]> {
-      const logs = await getConsentGrantedLogs(filter);
+    async listConsents(filter: { patient: Address } | { grantee: Address }): Promise<Listing<ConsentEntry>> {
+      if (indexer !== undefined) {
+        const { data, currentTo } = await indexer.consents(filter);
+        const entries = data.map((consent) => {
+          const state: ConsentState = consent.revoked
+            ? "revoked"
+            : liveConsentState(consent.expiresAt, currentTo.timestamp);
+          const { revoked: _revoked, ...terms } = consent;
+          return { ...terms, state, summary: summarizeConsent(consent) } satisfies ConsentEntry;
+        });
+        return listing(entries, currentTo);
+      }
+      const { items: logs, latest } = await getConsentGrantedLogs(filter);
       // The last grant of each (patient, grantee) pair; its terms describe a consent since revoked.
       const lastGrant = new Map<string, (typeof logs)[number]>();
       for (const log of logs) lastGrant.set(`${log.args.patient}:${log.args.grantee}`, log);
-      const now = await latestTimestamp();
+      const now = Number((await publicClient.getBlock({ blockNumber: latest })).timestamp);
       const epochs = new Map<string, Promise<number>>();
       const epochOf = (patient: Address) => {
         if (!epochs.has(patient)) {
@@ -403,8 +477,8 @@ export function createConsentClient<Reader extends ChainReader = ChainReader>(
         return epochs.get(patient)!;
       };
 
-      return Promise.all(
-        [...lastGrant.values()].map(async (log) => {
+      const entries = await Promise.all(
+        [...lastGrant.values()].map(async (log): Promise<ConsentEntry> => {
           const patient = log.args.patient!;
           const grantee = log.args.grantee!;
           const [stored, epoch] = await Promise.all([
@@ -435,16 +509,21 @@ export function createConsentClient<Reader extends ChainReader = ChainReader>(
           };
         }),
       );
+      return listing(entries, { blockNumber: latest, timestamp: now });
     },
 
     /** A patient's record pointers, oldest first, with their URIs from the RecordAdded events. */
-    async getRecords(patient: Address): Promise<RecordEntry[]> {
+    async getRecords(patient: Address): Promise<Listing<RecordEntry>> {
+      if (indexer !== undefined) {
+        const { data, currentTo } = await indexer.records(patient);
+        return listing(data, currentTo);
+      }
       const count = await publicClient.readContract({
         ...recordRegistry,
         functionName: "recordCount",
         args: [patient],
       });
-      const logs = await inBlockWindows((from, to) =>
+      const { items: logs, latest } = await scanToLatest((from, to) =>
         publicClient.getContractEvents({
           ...recordRegistry,
           eventName: "RecordAdded",
@@ -455,7 +534,7 @@ export function createConsentClient<Reader extends ChainReader = ChainReader>(
       );
       const uris = new Map(logs.map((log) => [log.args.recordId!, log.args.uri!]));
       const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
-      return Promise.all(
+      const records = await Promise.all(
         ids.map(async (id) => {
           const [contentHash, category, author, createdAt, supersededBy] = await publicClient.readContract({
             ...recordRegistry,
@@ -465,6 +544,7 @@ export function createConsentClient<Reader extends ChainReader = ChainReader>(
           return { id, contentHash, category, author, createdAt, supersededBy, uri: uris.get(id) ?? "" };
         }),
       );
+      return listing(records, { blockNumber: latest });
     },
 
     /**
@@ -472,9 +552,14 @@ export function createConsentClient<Reader extends ChainReader = ChainReader>(
      * signatures, records), oldest first, each with its block's timestamp. One eth_getLogs per `logRange` blocks over
      * both registries, filtered on the indexed patient topic.
      */
-    async getPatientEvents(patient: Address): Promise<PatientEvent[]> {
+    async getPatientEvents(patient: Address): Promise<Listing<PatientEvent>> {
+      if (indexer !== undefined) {
+        const { data, currentTo } = await indexer.patientEvents(patient);
+        const events = data.map(({ contract: _contract, ...event }) => event as PatientEvent);
+        return listing(events, currentTo);
+      }
       const topics = [null, pad(patient.toLowerCase() as Hex)] as [null, Hex];
-      const decoded = await inBlockWindows(async (from, to) => {
+      const { items: decoded, latest } = await scanToLatest(async (from, to) => {
         const raw = await publicClient.request({
           method: "eth_getLogs",
           params: [
@@ -500,7 +585,52 @@ export function createConsentClient<Reader extends ChainReader = ChainReader>(
           ),
         ),
       );
-      return decoded.map((log) => ({ ...log, timestamp: timestamps.get(log.blockNumber) ?? 0 }));
+      const events = decoded.map(
+        (log) =>
+          ({
+            eventName: log.eventName,
+            args: log.args,
+            blockNumber: log.blockNumber,
+            logIndex: log.logIndex,
+            transactionHash: log.transactionHash,
+            timestamp: timestamps.get(log.blockNumber) ?? 0,
+          }) as PatientEvent,
+      );
+      return listing(events, { blockNumber: latest });
+    },
+
+    /**
+     * The patients who ever named `delegate` (DelegateSet), in the order they first did, each with whether the delegate
+     * may grant and revoke for them now (the contract's isDelegate): a guardian's "acting for" list.
+     */
+    async listDelegations(delegate: Address): Promise<Listing<Delegation>> {
+      if (indexer !== undefined) {
+        const { data, currentTo } = await indexer.delegations(delegate);
+        return listing(data, currentTo);
+      }
+      const { items: logs, latest } = await scanToLatest((from, to) =>
+        publicClient.getContractEvents({
+          ...consentRegistry,
+          eventName: "DelegateSet",
+          args: { delegate },
+          fromBlock: from,
+          toBlock: to,
+        }),
+      );
+      const patients = [...new Set(logs.map((log) => log.args.patient!))];
+      const delegations = await Promise.all(
+        patients.map(async (patient) => ({
+          patient,
+          delegate: getAddress(delegate),
+          active: await publicClient.readContract({
+            ...consentRegistry,
+            functionName: "isDelegate",
+            args: [patient, delegate],
+            blockNumber: latest,
+          }),
+        })),
+      );
+      return listing(delegations, { blockNumber: latest });
     },
 
     /** Hashes a file (a path, in Node) or its bytes with SHA-256 and compares it with the record's on-chain hash. */
@@ -592,6 +722,12 @@ export function summarizeConsent(
         ? `all ${owner} routine data`
         : `${owner} ${describeCategories(terms.categories)}`;
   return `may ${describeActions(terms.actions)} ${data} for ${describePurposes(terms.purposes)} until ${formatDate(terms.expiresAt)}`;
+}
+
+/** `fetchImpl` whose requests are aborted after `timeoutMs` (unchanged without one). */
+function withTimeout(fetchImpl: typeof fetch, timeoutMs: number | undefined): typeof fetch {
+  if (timeoutMs === undefined) return fetchImpl;
+  return (input, init) => fetchImpl(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
 }
 
 async function readLocalFile(path: string): Promise<Uint8Array> {

@@ -2,8 +2,8 @@
 // the emergency accesses recorded in EmergencyAccessUsed events.
 import { keccak256, stringToBytes, type Address, type Hex } from "viem";
 import { abis } from "./contracts/deployedContracts";
-import type { ConsentClient } from "./consentClient";
-import { inBlockWindows, type ListOptions } from "./providers";
+import type { Listing } from "./consentClient";
+import { scanInBlockWindows, type ListOptions, type Reader } from "./providers";
 
 export interface EmergencyReason {
   code: string;
@@ -38,13 +38,35 @@ export interface EmergencyAccess {
   transactionHash: Hex;
 }
 
-/** Every break-glass of a patient, of a provider, or of one pair, oldest first. */
+/**
+ * Every break-glass of a patient, of a provider, or of one pair, oldest first: from the indexer when the client has
+ * one, else from the EmergencyAccessUsed events.
+ */
 export async function listEmergencyAccesses(
-  client: Pick<ConsentClient, "publicClient" | "addresses">,
+  client: Reader,
   filter: { patient?: Address; grantee?: Address },
   options: ListOptions = {},
-): Promise<EmergencyAccess[]> {
-  const logs = await inBlockWindows(client, options, (fromBlock, toBlock) =>
+): Promise<Listing<EmergencyAccess>> {
+  if (client.indexer !== undefined) {
+    const { data, currentTo } = await client.indexer.eventsNamed("EmergencyAccessUsed", {
+      patient: filter.patient,
+      party: filter.grantee,
+    });
+    const accesses = data.map((event) => {
+      const args = event.args as { patient: Address; grantee: Address; reasonHash: Hex; expiresAt: number };
+      return {
+        patient: args.patient,
+        grantee: args.grantee,
+        reasonHash: args.reasonHash,
+        reason: emergencyReasonOf(args.reasonHash),
+        expiresAt: Number(args.expiresAt),
+        blockNumber: event.blockNumber,
+        transactionHash: event.transactionHash,
+      };
+    });
+    return Object.assign(accesses, { currentTo });
+  }
+  const { items: logs, latest } = await scanInBlockWindows(client, options, (fromBlock, toBlock) =>
     client.publicClient.getContractEvents({
       address: client.addresses.consentRegistry,
       abi: abis.ConsentRegistry,
@@ -54,7 +76,7 @@ export async function listEmergencyAccesses(
       toBlock,
     }),
   );
-  return logs.map((log) => ({
+  const accesses = logs.map((log) => ({
     patient: log.args.patient!,
     grantee: log.args.grantee!,
     reasonHash: log.args.reasonHash!,
@@ -63,4 +85,5 @@ export async function listEmergencyAccesses(
     blockNumber: log.blockNumber,
     transactionHash: log.transactionHash,
   }));
+  return Object.assign(accesses, { currentTo: { blockNumber: latest } });
 }

@@ -5,7 +5,7 @@
 //   const active = providers.filter((p) => p.status === "active");
 import { getAddress, isAddress, isHex, keccak256, stringToBytes, zeroAddress, type Address, type Hex } from "viem";
 import { abis } from "./contracts/deployedContracts";
-import { deploymentOf, readInBlockWindows, type ConsentClient } from "./consentClient";
+import { deploymentOf, readInBlockWindows, type ConsentClient, type Listing } from "./consentClient";
 import { PROVIDER_KINDS, type ProviderKindName } from "./consentCodes";
 
 export type ProviderStatusName = "unregistered" | "active" | "suspended";
@@ -155,7 +155,8 @@ export interface ListOptions {
   logRange?: bigint;
 }
 
-type Reader = Pick<ConsentClient, "publicClient" | "addresses">;
+/** A consent client, or the part of one these reads use; with `indexer`, lists come from it instead of a log scan. */
+export type Reader = Pick<ConsentClient, "publicClient" | "addresses"> & Partial<Pick<ConsentClient, "indexer">>;
 
 /** Runs `read` over [fromBlock, latest] in windows of at most `logRange` blocks and concatenates the results. */
 export async function inBlockWindows<T>(
@@ -163,9 +164,18 @@ export async function inBlockWindows<T>(
   options: ListOptions,
   read: (fromBlock: bigint, toBlock: bigint) => Promise<T[]>,
 ): Promise<T[]> {
+  return (await scanInBlockWindows(client, options, read)).items;
+}
+
+/** Like inBlockWindows, with the latest block the scan read up to (the block its answer is current to). */
+export async function scanInBlockWindows<T>(
+  client: Reader,
+  options: ListOptions,
+  read: (fromBlock: bigint, toBlock: bigint) => Promise<T[]>,
+): Promise<{ items: T[]; latest: bigint }> {
   const fromBlock = options.fromBlock ?? deploymentOf(await client.publicClient.getChainId())?.fromBlock ?? 0n;
   const latest = await client.publicClient.getBlockNumber({ cacheTime: 0 });
-  return readInBlockWindows(fromBlock, latest, options.logRange ?? 10_000n, read);
+  return { items: await readInBlockWindows(fromBlock, latest, options.logRange ?? 10_000n, read), latest };
 }
 
 /** One provider's current record ("unregistered" when it never was). */
@@ -180,11 +190,26 @@ export async function getProviderInfo(client: Reader, provider: Address): Promis
 }
 
 /**
- * Every provider ever registered (from the ProviderRegistered events), with its current name, kind, status and
- * emergency capability read from the registry, sorted by name. Suspended providers are included: filter on `status`.
+ * Every provider ever registered, with its current name, kind, status and emergency capability, sorted by name:
+ * from the indexer when the client has one, else from the ProviderRegistered events and the registry's records.
+ * Suspended providers are included: filter on `status`.
  */
-export async function listProviders(client: Reader, options: ListOptions = {}): Promise<ProviderInfo[]> {
-  const logs = await inBlockWindows(client, options, (fromBlock, toBlock) =>
+export async function listProviders(client: Reader, options: ListOptions = {}): Promise<Listing<ProviderInfo>> {
+  if (client.indexer !== undefined) {
+    const { data, currentTo } = await client.indexer.providers();
+    const providers = data.map((row) =>
+      toProviderInfo(row.address, {
+        kind: row.kind,
+        status: PROVIDER_STATUSES.indexOf(row.active ? "active" : "suspended"),
+        emergencyCapable: row.emergencyCapable,
+        registeredAt: row.registeredAt,
+        credentialHash: row.credentialHash,
+        name: row.name,
+      }),
+    );
+    return Object.assign(providers.sort(compareProviders), { currentTo });
+  }
+  const { items: logs, latest } = await scanInBlockWindows(client, options, (fromBlock, toBlock) =>
     client.publicClient.getContractEvents({
       address: client.addresses.providerRegistry,
       abi: abis.ProviderRegistry,
@@ -194,8 +219,21 @@ export async function listProviders(client: Reader, options: ListOptions = {}): 
     }),
   );
   const addresses = [...new Set(logs.map((log) => getAddress(log.args.provider!)))];
-  const providers = await Promise.all(addresses.map((address) => getProviderInfo(client, address)));
-  return providers.sort(compareProviders);
+  const providers = await Promise.all(
+    addresses.map(async (address) =>
+      toProviderInfo(
+        address,
+        await client.publicClient.readContract({
+          address: client.addresses.providerRegistry,
+          abi: abis.ProviderRegistry,
+          functionName: "getProvider",
+          args: [address],
+          blockNumber: latest,
+        }),
+      ),
+    ),
+  );
+  return Object.assign(providers.sort(compareProviders), { currentTo: { blockNumber: latest } });
 }
 
 /** Whether `account` holds the registry's REGISTRAR_ROLE (may register, suspend and reinstate providers). */

@@ -1,10 +1,21 @@
 // `npm run dev`: the whole product locally on its embedded defaults. Starts (or reuses) the local chain on
-// 127.0.0.1:8545, deploys, serves the portal and its gateway on http://localhost:3000 (files on disk and embedded
-// Postgres in .data/gateway), then seeds the demo scene through the gateway. Ctrl-C stops everything it started.
+// 127.0.0.1:8545, deploys, starts the indexer on http://127.0.0.1:42069 (embedded PGlite in .data/indexer), serves the
+// portal and its gateway on http://localhost:3000 (files on disk and embedded Postgres in .data/gateway), then seeds
+// the demo scene through the gateway. Ctrl-C stops everything it started.
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
-import { LOCAL_CHAIN_ID, PROJECT_ROOT, rpc, runHardhat, startLocalNode, type LocalNode } from "@/harness/localNode";
+import { startIndexer, type IndexerProcess } from "@/harness/indexer";
+import {
+  freePort,
+  LOCAL_CHAIN_ID,
+  PROJECT_ROOT,
+  rpc,
+  runHardhat,
+  startLocalNode,
+  type LocalNode,
+} from "@/harness/localNode";
 import { NEXT_BIN } from "@/harness/nextServer";
 
 const CHAIN_PORT = 8545;
@@ -12,6 +23,32 @@ const CHAIN_URL = `http://127.0.0.1:${CHAIN_PORT}`;
 const PORTAL_PORT = Number(process.env.PORT ?? 3000);
 const PORTAL_URL = `http://localhost:${PORTAL_PORT}`;
 const GATEWAY_DATA_DIR = process.env.GATEWAY_DATA_DIR ?? path.join(PROJECT_ROOT, ".data", "gateway");
+const INDEXER_DATA_DIR = path.join(PROJECT_ROOT, ".data", "indexer");
+/** Ponder's default port, so the indexer is where its docs say; another one when something else holds it. */
+const INDEXER_PORT = 42069;
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The indexer on this chain, from its data folder; when that folder no longer fits (the chain was redeployed, so the
+ * indexed contracts changed), from scratch.
+ */
+async function startDevIndexer(port: number, freshChain: boolean): Promise<IndexerProcess> {
+  const options = { rpcUrl: CHAIN_URL, chainId: LOCAL_CHAIN_ID, port, dataDir: INDEXER_DATA_DIR };
+  if (freshChain) return startIndexer(options);
+  try {
+    return await startIndexer(options);
+  } catch {
+    rmSync(INDEXER_DATA_DIR, { recursive: true, force: true });
+    return startIndexer(options);
+  }
+}
 
 async function chainIsRunning(): Promise<boolean> {
   try {
@@ -44,9 +81,13 @@ async function step(title: string, args: string[], env: Record<string, string> =
 async function main() {
   let node: LocalNode | undefined;
   let portal: ChildProcess | undefined;
+  let indexer: IndexerProcess | undefined;
+  let indexerStarting: Promise<IndexerProcess> | undefined;
   let releaseOutput = () => {};
   const stop = async (code: number) => {
     portal?.kill();
+    // An indexer still starting is stopped once it is up (or has failed).
+    await (indexer ?? (await indexerStarting?.catch(() => undefined)))?.stop();
     await node?.stop();
     process.exit(code);
   };
@@ -54,20 +95,36 @@ async function main() {
   process.on("SIGTERM", () => void stop(0));
 
   try {
-    if (await chainIsRunning()) {
+    const freshChain = !(await chainIsRunning());
+    if (!freshChain) {
       console.log(`Using the local chain already running on ${CHAIN_URL}.`);
     } else {
       process.stdout.write(`Starting a local chain on ${CHAIN_URL}… `);
       node = await startLocalNode({ port: CHAIN_PORT });
       console.log("done");
-      // The gateway's files, keys and disclosure log belonged to the previous chain, which is gone.
+      // The gateway's files, keys and disclosure log, and the indexer's tables, belonged to the previous chain.
       rmSync(GATEWAY_DATA_DIR, { recursive: true, force: true });
+      rmSync(INDEXER_DATA_DIR, { recursive: true, force: true });
     }
     await step("Deploying the contracts", ["deploy", "--network", "localhost"]);
 
+    // The indexer backfills while the portal compiles; both must be up before the scene is seeded.
+    const indexerPort = (await portIsFree(INDEXER_PORT)) ? INDEXER_PORT : await freePort();
+    const indexerUrl = `http://127.0.0.1:${indexerPort}`;
+    const indexerStarted = Date.now();
+    indexerStarting = startDevIndexer(indexerPort, freshChain);
+    // Awaited below, once the portal answers; a failure before then must not end the process unreported.
+    indexerStarting.catch(() => {});
     portal = spawn(process.execPath, [NEXT_BIN, "dev", "--port", String(PORTAL_PORT)], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", GATEWAY_DATA_DIR },
+      env: {
+        ...process.env,
+        NEXT_TELEMETRY_DISABLED: "1",
+        GATEWAY_DATA_DIR,
+        // The portal's lists and the gateway's FHIR searches and key sweep read the indexer.
+        NEXT_PUBLIC_INDEXER_URL: indexerUrl,
+        INDEXER_URL: indexerUrl,
+      },
       stdio: ["ignore", "pipe", "inherit"],
     });
     // Next's own output waits until the scene is seeded, so the steps above print cleanly.
@@ -86,6 +143,9 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     console.log(`done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    process.stdout.write(`Starting the indexer on ${indexerUrl}… `);
+    indexer = await indexerStarting;
+    console.log(`done (${((Date.now() - indexerStarted) / 1000).toFixed(1)} s)`);
 
     const seed = await step("Seeding the demo scene", ["run", "--network", "localhost", "scripts/seed.ts"], {
       GATEWAY_URL: PORTAL_URL,
@@ -96,7 +156,8 @@ async function main() {
     await stop(1);
   }
 
-  console.log(`Portal: ${PORTAL_URL}  (connect with "Demo accounts" to act as anyone above). Ctrl-C stops.\n`);
+  console.log(`Portal: ${PORTAL_URL}  (connect with "Demo accounts" to act as anyone above).`);
+  console.log(`Indexer: ${indexer?.url} (GraphQL at /graphql). Ctrl-C stops.\n`);
   releaseOutput();
 }
 

@@ -1,9 +1,8 @@
 "use client";
 // Consents grouped by state, each in plain words, with the other party's name from the provider registry.
-import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import type { Address } from "viem";
-import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useProviderNames } from "@/app/_hooks/useProviderNames";
 import { summarizeConsent, type ConsentEntry, type ConsentState } from "@/lib/consentClient";
 import { shortAddress } from "@/lib/format";
 
@@ -68,7 +67,6 @@ export function ConsentList({
 }
 
 function ProviderName({ address }: { address: Address }) {
-  const client = useConsentClient();
-  const provider = useQuery({ queryKey: ["provider", address], queryFn: () => client.getProvider(address) });
-  return <strong title={address}>{provider.data?.name || shortAddress(address)}</strong>;
+  const nameOf = useProviderNames([address]);
+  return <strong title={address}>{nameOf(address) || shortAddress(address)}</strong>;
 }

@@ -1,18 +1,10 @@
 "use client";
-import { useMemo } from "react";
-import { appConfig } from "@/app/_lib/appConfig";
-import { createConsentClient } from "@/lib/consentClient";
+import { portalClient } from "@/app/_lib/portalClient";
 
-/** The shared client library, pointed at the portal's chain through its RPC URL. */
+/**
+ * The shared client library, pointed at the portal's chain and, when configured, its indexer (app/_lib/portalClient.ts).
+ * One instance for the whole tab, so every section's chain reads join the same JSON-RPC batches.
+ */
 export function useConsentClient() {
-  return useMemo(
-    () =>
-      createConsentClient({
-        rpcUrl: appConfig.rpcUrl,
-        addresses: appConfig.addresses,
-        fromBlock: appConfig.fromBlock,
-        batch: true,
-      }),
-    [],
-  );
+  return portalClient;
 }

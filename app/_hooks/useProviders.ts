@@ -3,15 +3,16 @@
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 import { appConfig } from "@/app/_lib/appConfig";
+import { readWithFallback } from "@/app/_lib/portalClient";
 import { getProviderInfo, listProviders } from "@/lib/providers";
 import { useConsentClient } from "./useConsentClient";
 
 /** Every provider ever registered, with its current status, sorted by name. */
 export function useProviders() {
-  const client = useConsentClient();
   return useQuery({
     queryKey: ["providers"],
-    queryFn: () => listProviders(client, { fromBlock: appConfig.fromBlock }),
+    // From the indexer when the library reads providers there, else (or when it does not answer) from the logs.
+    queryFn: () => readWithFallback((reader) => listProviders(reader, { fromBlock: appConfig.fromBlock })),
   });
 }
 

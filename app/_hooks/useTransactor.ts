@@ -1,14 +1,16 @@
 "use client";
 // One path for every write: simulate (so a refusal is explained before the wallet opens), wallet prompt, pending
-// with its hash, confirmed with its receipt; then every query is refreshed. A user's "no" is a calm notice, not an
-// error. Writes are typed from the generated `as const` ABIs: a contract or function name that does not exist, or an
-// argument of the wrong type, does not compile.
+// with its hash, confirmed with its receipt; then, once the indexer (if any) has the receipt's block, every query is
+// refreshed, so the lists show the change at once. A user's "no" is a calm notice, not an error. Writes are typed
+// from the generated `as const` ABIs: a contract or function name that does not exist, or an argument of the wrong
+// type, does not compile.
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { Address, ContractFunctionArgs, ContractFunctionName, Hash, TransactionReceipt } from "viem";
 import { simulateContract, waitForTransactionReceipt } from "viem/actions";
 import { useClient, useConfig, useConnection } from "wagmi";
 import { appConfig } from "@/app/_lib/appConfig";
+import { waitForIndexedBlock } from "@/app/_lib/portalClient";
 import { describeFailure, type Failure } from "@/app/_lib/txErrors";
 import type { MedConsentAddresses } from "@/lib/consentClient";
 import { abis, type MedConsentContractName } from "@/lib/contracts/deployedContracts";
@@ -75,6 +77,8 @@ export function useTransactor() {
       const receipt = await waitForTransactionReceipt(publicClient, { hash });
       if (receipt.status !== "success") throw new Error("The transaction was reverted.");
       setState({ phase: "confirmed", label, hash });
+      // Refreshed before the indexer has the block, the lists would come back without the change.
+      await waitForIndexedBlock(receipt.blockNumber);
       await queryClient.invalidateQueries();
       return receipt;
     } catch (error) {

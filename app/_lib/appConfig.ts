@@ -13,6 +13,11 @@ export interface AppConfig {
   /** Demo accounts exist only on the local chain. */
   isLocalChain: boolean;
   walletConnectProjectId?: string;
+  /**
+   * The MedConsent indexer (indexer/, e.g. http://127.0.0.1:42069): lists and histories come from it in a few requests
+   * whatever the chain's age. Without it the portal scans the chain's logs from the deployment block.
+   */
+  indexerUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +59,13 @@ function readConfig(): AppConfig {
     }),
     rpcUrls: { default: { http: [rpcUrl] } },
   });
+  const indexerUrl = process.env.NEXT_PUBLIC_INDEXER_URL || undefined;
+  if (indexerUrl !== undefined && !isHttpUrl(indexerUrl)) {
+    throw new ConfigError(
+      `NEXT_PUBLIC_INDEXER_URL must be the indexer's http(s) URL, such as http://127.0.0.1:42069, not "${indexerUrl}". ` +
+        "Leave it unset to read the chain's logs directly.",
+    );
+  }
   return {
     chain,
     rpcUrl,
@@ -61,7 +73,17 @@ function readConfig(): AppConfig {
     fromBlock: deployment.fromBlock,
     isLocalChain,
     walletConnectProjectId: process.env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID || undefined,
+    indexerUrl,
   };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
 }
 
 export const appConfig: AppConfig = readConfig();

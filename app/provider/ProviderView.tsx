@@ -6,8 +6,10 @@ import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 import { useConnection } from "wagmi";
 import { ConsentList } from "@/app/_components/ConsentList";
+import { ListFreshnessNotice } from "@/app/_components/ListFreshnessNotice";
 import { EncryptionKeyStatus } from "@/app/_components/vault/EncryptionKeyStatus";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useListFreshness } from "@/app/_hooks/useListFreshness";
 import { useProviderInfo } from "@/app/_hooks/useProviders";
 import { formatDate, shortAddress } from "@/lib/format";
 import { AddRecord } from "./AddRecord";
@@ -48,6 +50,7 @@ function ProviderDashboard({ me }: { me: Address }) {
     queryKey: ["consents", "grantee", me],
     queryFn: () => client.listConsents({ grantee: me }),
   });
+  const freshness = useListFreshness(consents);
 
   if (profile.isPending) return <p>Reading your registration…</p>;
   if (profile.error) {
@@ -111,6 +114,7 @@ function ProviderDashboard({ me }: { me: Address }) {
       <section aria-labelledby="patients" className="panel">
         <h2 id="patients">Your patients</h2>
         <p className="hint">Patients who gave you access, and the state of each consent.</p>
+        <ListFreshnessNotice freshness={freshness} />
         {consents.isPending ? <p>Loading your patients…</p> : null}
         {consents.error ? (
           <p role="alert" className="notice error">

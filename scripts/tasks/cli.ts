@@ -57,7 +57,16 @@ function address(name: string, value: string): Address {
   return getAddress(value);
 }
 
-async function clientFor(hre: HardhatRuntimeEnvironment) {
+/** The indexer's URL from --indexer or INDEXER_URL, checked; undefined for neither (the log scan). */
+function indexerUrlOf(flag: string | undefined): string | undefined {
+  const url = (flag ?? process.env.INDEXER_URL)?.trim().replace(/\/+$/, "") || undefined;
+  if (url !== undefined && !/^https?:\/\/\S+$/.test(url)) {
+    fail(`--indexer (or INDEXER_URL) must be the indexer's http(s) URL, e.g. http://127.0.0.1:42069, got "${url}".`);
+  }
+  return url;
+}
+
+async function clientFor(hre: HardhatRuntimeEnvironment, indexerUrl?: string) {
   const chainId = Number(await hre.network.provider.request({ method: "eth_chainId" }));
   const deployment = deploymentOf(chainId);
   if (deployment === undefined) {
@@ -70,6 +79,8 @@ async function clientFor(hre: HardhatRuntimeEnvironment) {
     addresses: deployment.addresses,
     fromBlock: deployment.fromBlock,
     publicClient: createPublicClient({ transport: custom(hre.network.provider) }),
+    // Lists only (consent:list); consent:check never passes one: a decision is always the chain's.
+    indexerUrl,
   });
 }
 
@@ -118,27 +129,42 @@ task("consent:check", "Checks whether a provider may access a patient's data now
 task("consent:list", "Lists the consents a patient has given, or a provider has received, with their state")
   .addOptionalParam("patient", "Patient address")
   .addOptionalParam("grantee", "Provider address")
+  .addOptionalParam(
+    "indexer",
+    "The MedConsent indexer's URL (default: INDEXER_URL; without either, the chain's logs are scanned)",
+  )
   .setAction(
-    cliAction(async (args: { patient?: string; grantee?: string }, hre) => {
+    cliAction(async (args: { patient?: string; grantee?: string; indexer?: string }, hre) => {
       if ((args.patient === undefined) === (args.grantee === undefined))
         fail("Give exactly one of --patient or --grantee.");
-      const client = await clientFor(hre);
+      const indexerUrl = indexerUrlOf(args.indexer);
+      const client = await clientFor(hre, indexerUrl);
       const filter = args.patient
         ? { patient: address("patient", args.patient) }
         : { grantee: address("grantee", args.grantee!) };
       const consents = await client.listConsents(filter);
-      if (consents.length === 0) {
-        console.log("No consents.");
+      if (consents.length === 0) console.log("No consents.");
+      printTable(
+        consents.map((c) => ({
+          state: c.state,
+          patient: c.patient,
+          grantee: c.grantee,
+          expires: date(c.expiresAt),
+          terms: c.summary,
+        })),
+      );
+      const { blockNumber, timestamp } = consents.currentTo;
+      const at = timestamp === undefined ? "" : ` (${date(timestamp)})`;
+      if (indexerUrl === undefined) {
+        console.log(`Current to block ${blockNumber}${at}: scanned from the chain's logs.`);
         return;
       }
-      const rows = consents.map((c) => ({
-        state: c.state,
-        patient: c.patient,
-        grantee: c.grantee,
-        expires: date(c.expiresAt),
-        terms: c.summary,
-      }));
-      printTable(rows);
+      const status = await client.indexerStatus();
+      const behind =
+        status !== undefined && status.head > blockNumber
+          ? `; the chain is at block ${status.head}, ${status.head - blockNumber} block(s) ahead`
+          : "";
+      console.log(`Current to block ${blockNumber}${at}: from the indexer at ${indexerUrl}${behind}.`);
     }),
   );
 

@@ -1,5 +1,5 @@
-// Search results as a FHIR searchset Bundle: total, a self link with the search as understood, and one match entry
-// per resource with its absolute fullUrl.
+// Search results as a FHIR searchset Bundle: total, a self link with the search as understood, one match entry per
+// resource with its absolute fullUrl, and (meta.lastUpdated) the time of the block its chain data is current to.
 import "server-only";
 import type { Bundle, FhirResource } from "fhir/r4";
 import { fhirDateTime } from "@/lib/fhir/consent";
@@ -10,11 +10,13 @@ export function searchsetBundle(
   search: URLSearchParams,
   resources: FhirResource[],
   nowSeconds = Math.floor(Date.now() / 1000),
+  currentToSeconds?: number,
 ): Bundle {
   const base = `${origin}/api/fhir`;
   const query = search.toString();
   return {
     resourceType: "Bundle",
+    ...(currentToSeconds === undefined ? {} : { meta: { lastUpdated: fhirDateTime(currentToSeconds) } }),
     type: "searchset",
     timestamp: fhirDateTime(nowSeconds),
     total: resources.length,

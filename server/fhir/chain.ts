@@ -2,6 +2,7 @@
 // records. Every read fails closed: an RPC failure is 503 chain_unavailable, never a partial answer.
 import "server-only";
 import type { Address } from "viem";
+import type { CurrentTo } from "@/lib/consentClient";
 import { READ } from "@/lib/consentCodes";
 import type { ConsentChainEvent } from "@/lib/fhir/auditEvent";
 import type { ProviderFacts } from "@/lib/fhir/consent";
@@ -36,10 +37,33 @@ export async function hasLiveReadConsent(gateway: Gateway, patient: Address, gra
   return gateway.chain.coversActions(patient, grantee, stored.categories, READ);
 }
 
-/** The patient's ConsentRegistry events, oldest first, decoded for the FHIR mapping. */
-export async function consentEventsOf(gateway: Gateway, patient: Address): Promise<ConsentChainEvent[]> {
+/** A FHIR answer's chain data is current to this block (the indexer's, or the latest a log scan read), with its time. */
+export interface AnswerCurrentTo {
+  blockNumber: bigint;
+  /** Seconds. */
+  timestamp: number;
+}
+
+/** The earlier of the blocks the lists behind one answer are current to, with its time (read when a scan gave none). */
+export async function currentToOf(gateway: Gateway, lists: CurrentTo[]): Promise<AnswerCurrentTo> {
+  const earliest = lists.reduce((a, b) => (b.blockNumber < a.blockNumber ? b : a));
+  if (earliest.timestamp !== undefined) return { blockNumber: earliest.blockNumber, timestamp: earliest.timestamp };
+  const block = await failClosed("FHIR chain read", () =>
+    gateway.consentClient.publicClient.getBlock({ blockNumber: earliest.blockNumber }),
+  );
+  return { blockNumber: earliest.blockNumber, timestamp: Number(block.timestamp) };
+}
+
+/**
+ * The patient's ConsentRegistry events, oldest first, decoded for the FHIR mapping: from the indexer when the gateway
+ * has one (INDEXER_URL), else a log scan; with the block they are current to.
+ */
+export async function consentEventsOf(
+  gateway: Gateway,
+  patient: Address,
+): Promise<ConsentChainEvent[] & { currentTo: CurrentTo }> {
   const events = await failClosed("FHIR chain read", () => gateway.consentClient.getPatientEvents(patient));
-  const out: ConsentChainEvent[] = [];
+  const out: ConsentChainEvent[] & { currentTo: CurrentTo } = Object.assign([], { currentTo: events.currentTo });
   for (const event of events) {
     const base = {
       patient,

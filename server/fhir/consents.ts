@@ -14,7 +14,7 @@ import {
 } from "@/lib/fhir/consent";
 import type { Gateway } from "@/server/gateway/context";
 import { failClosed } from "@/server/gateway/chain/chainReads";
-import { chainNow, consentEventsOf, providerFacts } from "./chain";
+import { chainNow, consentEventsOf, currentToOf, providerFacts, type AnswerCurrentTo } from "./chain";
 
 type Event<N extends ConsentChainEvent["name"]> = Extract<ConsentChainEvent, { name: N }>;
 
@@ -60,8 +60,14 @@ function emergencyAccesses(events: ConsentChainEvent[]) {
   return [...latest.values()];
 }
 
-/** Every Consent of `patient`: grants newest first, then emergency accesses newest first. */
-export async function patientConsents(gateway: Gateway, patient: Address): Promise<Consent[]> {
+/**
+ * Every Consent of `patient`: grants newest first, then emergency accesses newest first; with the block the lists
+ * they are built from are current to.
+ */
+export async function patientConsents(
+  gateway: Gateway,
+  patient: Address,
+): Promise<{ consents: Consent[]; currentTo: AnswerCurrentTo }> {
   const [entries, events, now] = await Promise.all([
     failClosed("FHIR chain read", () => gateway.consentClient.listConsents({ patient })),
     consentEventsOf(gateway, patient),
@@ -109,5 +115,8 @@ export async function patientConsents(gateway: Gateway, patient: Address): Promi
       };
       return toEmergencyConsent(facts);
     });
-  return [...grants, ...emergency];
+  return {
+    consents: [...grants, ...emergency],
+    currentTo: await currentToOf(gateway, [entries.currentTo, events.currentTo]),
+  };
 }

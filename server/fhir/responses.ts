@@ -8,10 +8,19 @@ import type { ErrorRenderer } from "@/server/gateway/http/responses";
 
 export const FHIR_CONTENT_TYPE = `${FHIR_JSON}; charset=utf-8`;
 
-/** A FHIR resource as the response body. */
-export function fhirResponse(resource: Resource, status = 200): Response {
-  return new Response(JSON.stringify(resource), { status, headers: { "Content-Type": FHIR_CONTENT_TYPE } });
+/** The header that says which block an answer's chain data is current to (the indexer's, or the latest scanned). */
+export const CURRENT_TO_BLOCK_HEADER = "X-Current-To-Block";
+
+/** A FHIR resource as the response body; with `currentTo`, the block its chain data is current to in a header. */
+export function fhirResponse(resource: Resource, status = 200, currentTo?: { blockNumber: bigint }): Response {
+  const headers: Record<string, string> = { "Content-Type": FHIR_CONTENT_TYPE };
+  if (currentTo !== undefined) headers[CURRENT_TO_BLOCK_HEADER] = currentTo.blockNumber.toString();
+  return new Response(JSON.stringify(resource), { status, headers });
 }
+
+/** A FHIR answer built from chain lists, with the block it is current to. */
+export const fhirAnswerResponse = (answer: { resource: Resource; currentTo: { blockNumber: bigint } }) =>
+  fhirResponse(answer.resource, 200, answer.currentTo);
 
 /** The IssueType of each status the gateway answers with. */
 function issueCodeOf(status: number): OperationOutcomeIssue["code"] {

@@ -12,7 +12,7 @@ import { parseAddress } from "@/server/gateway/http/ids";
 import type { Session } from "@/server/gateway/auth/sessions";
 import { consentViewOf, requirePatient } from "./access";
 import { searchsetBundle } from "./bundle";
-import { consentEventsOf, providerFacts } from "./chain";
+import { consentEventsOf, currentToOf, providerFacts, type AnswerCurrentTo } from "./chain";
 import { patientConsents } from "./consents";
 
 /** The most disclosures one AuditEvent search returns (the newest). */
@@ -29,14 +29,25 @@ function parseStatus(text: string | null): "active" | "inactive" | undefined {
   return text;
 }
 
+/** A FHIR answer and the block its chain data is current to (the route says it in X-Current-To-Block). */
+export interface FhirAnswer<T> {
+  resource: T;
+  currentTo: AnswerCurrentTo;
+}
+
 /** GET /api/fhir/Consent?patient=0x…[&actor=0x…][&status=active|inactive] */
-export async function searchConsents(gateway: Gateway, session: Session, query: URLSearchParams): Promise<Bundle> {
+export async function searchConsents(
+  gateway: Gateway,
+  session: Session,
+  query: URLSearchParams,
+): Promise<FhirAnswer<Bundle>> {
   const patient = parseAddress(query.get("patient"), "patient");
   const actorText = query.get("actor");
   const actor = actorText === null ? undefined : parseAddress(actorText, "actor");
   const status = parseStatus(query.get("status"));
   const view = await consentViewOf(gateway, session.address, patient);
-  const matches = (await patientConsents(gateway, patient)).filter((consent) => {
+  const { consents, currentTo } = await patientConsents(gateway, patient);
+  const matches = consents.filter((consent) => {
     const grantee = actorAddressOf(consent);
     // A grantee sees its own consent, never its emergency access or anyone else's consent.
     if (view.kind === "grantee" && (grantee !== view.grantee || consent.id!.startsWith("emergency-"))) return false;
@@ -46,24 +57,32 @@ export async function searchConsents(gateway: Gateway, session: Session, query: 
   const search = new URLSearchParams({ patient });
   if (actor !== undefined) search.set("actor", actor);
   if (status !== undefined) search.set("status", status);
-  return searchsetBundle(gateway.config.origin, "Consent", search, matches);
+  return {
+    resource: searchsetBundle(gateway.config.origin, "Consent", search, matches, undefined, currentTo.timestamp),
+    currentTo,
+  };
 }
 
 /** GET /api/fhir/Consent/{id} */
-export async function readConsent(gateway: Gateway, session: Session, id: string): Promise<Consent> {
+export async function readConsent(gateway: Gateway, session: Session, id: string): Promise<FhirAnswer<Consent>> {
   const parsed = parseConsentId(id);
   if (parsed === undefined) throw notFound("not_found", `There is no Consent with the id "${id.slice(0, 80)}".`);
   const view = await consentViewOf(gateway, session.address, parsed.patient);
   if (view.kind === "grantee" && (parsed.emergency || parsed.grantee !== view.grantee)) {
     throw forbidden("A provider can see only its own consent from the patient.");
   }
-  const consent = (await patientConsents(gateway, parsed.patient)).find((c) => c.id === id);
+  const { consents, currentTo } = await patientConsents(gateway, parsed.patient);
+  const consent = consents.find((c) => c.id === id);
   if (consent === undefined) throw notFound("not_found", `There is no Consent with the id "${id}".`);
-  return consent;
+  return { resource: consent, currentTo };
 }
 
 /** GET /api/fhir/AuditEvent?patient=0x…: the patient's disclosures and consent events, newest first. */
-export async function searchAuditEvents(gateway: Gateway, session: Session, query: URLSearchParams): Promise<Bundle> {
+export async function searchAuditEvents(
+  gateway: Gateway,
+  session: Session,
+  query: URLSearchParams,
+): Promise<FhirAnswer<Bundle>> {
   const patient = parseAddress(query.get("patient"), "patient");
   requirePatient(session.address, patient);
   const [disclosures, events] = await Promise.all([
@@ -97,10 +116,16 @@ export async function searchAuditEvents(gateway: Gateway, session: Session, quer
     ...events.map((e, i) => ({ at: e.timestamp, order: i, event: consentAuditEvent(context, e) })),
   ];
   dated.sort((a, b) => b.at - a.at || b.order - a.order);
-  return searchsetBundle(
-    config.origin,
-    "AuditEvent",
-    new URLSearchParams({ patient }),
-    dated.map((d) => d.event),
-  );
+  const currentTo = await currentToOf(gateway, [events.currentTo]);
+  return {
+    resource: searchsetBundle(
+      config.origin,
+      "AuditEvent",
+      new URLSearchParams({ patient }),
+      dated.map((d) => d.event),
+      undefined,
+      currentTo.timestamp,
+    ),
+    currentTo,
+  };
 }

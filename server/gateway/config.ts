@@ -51,6 +51,11 @@ export interface GatewayConfig {
   chain: Chain;
   chainId: number;
   rpcUrl: string;
+  /**
+   * The MedConsent indexer (indexer/, INDEXER_URL): the FHIR Consent and AuditEvent searches read their lists from it
+   * instead of scanning logs. Never read for a decision: access is always the chain's hasAccess.
+   */
+  indexerUrl?: string;
   addresses: MedConsentAddresses;
   dataDir: string;
   /** postgres://… → a pg Pool; otherwise PGlite in `<dataDir>/pglite`. */
@@ -224,6 +229,12 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
   }
   const rpcUrl = env.GATEWAY_RPC_URL?.trim() || appConfig.rpcUrl;
   if (!/^https?:\/\//.test(rpcUrl)) throw new GatewayConfigError(`GATEWAY_RPC_URL must be an http(s) URL.`);
+  const indexerUrl = env.INDEXER_URL?.trim().replace(/\/+$/, "") || undefined;
+  if (indexerUrl !== undefined && !/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(indexerUrl)) {
+    throw new GatewayConfigError(
+      `INDEXER_URL must be the indexer's http(s) URL (e.g. http://127.0.0.1:42069), not "${indexerUrl.slice(0, 80)}".`,
+    );
+  }
   // turbopackIgnore: a folder chosen at run time, not a source file the build should trace.
   const dataDir = path.resolve(/*turbopackIgnore: true*/ env.GATEWAY_DATA_DIR?.trim() || path.join(".data", "gateway"));
   const anchorAccount = readAccount(env, "GATEWAY_PRIVATE_KEY", LOCAL_GATEWAY_KEY, appConfig.isLocalChain);
@@ -233,6 +244,7 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
     chain: appConfig.chain,
     chainId: appConfig.chain.id,
     rpcUrl,
+    indexerUrl,
     addresses: appConfig.addresses,
     dataDir,
     databaseUrl,

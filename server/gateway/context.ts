@@ -50,6 +50,9 @@ async function createGateway(): Promise<Gateway> {
     }) as PublicClient,
     addresses: config.addresses,
     fromBlock: deploymentOf(config.chainId)?.fromBlock ?? 0n,
+    // Lists and histories only (FHIR searches); every decision stays a chain read (chainReads.ts).
+    indexerUrl: config.indexerUrl,
+    indexerTimeoutMs: config.rpcTimeoutMs,
   });
   const walletFor = (account: GatewayConfig["anchorAccount"]) =>
     account === undefined

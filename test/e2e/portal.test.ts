@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { encodeFunctionData, type Hex } from "viem";
 import { ALICE_LIPID_PANEL, fileBytesOf } from "@/harness/demoRecords";
 import { hardhatAccount, rpc } from "@/harness/localNode";
 import {
@@ -17,6 +18,8 @@ import {
   type PortalStack,
 } from "@/harness/portalServer";
 import { installTestWallet, type TestWallet } from "@/harness/testWallet";
+import { READ, TREATMENT, parseCategories } from "@/lib/consentCodes";
+import { abis } from "@/lib/contracts/deployedContracts";
 
 const REGISTRAR = 1;
 const NORTHSIDE = 2;
@@ -28,6 +31,8 @@ const BOB = 7;
 const CAROL = 8;
 /** Hardhat #10: no part of the demo scene (and not the local gateway, #9), so the vault scenario starts empty. */
 const ERIN = 10;
+/** Hardhat #11: no part of the demo scene either; the lagging-indexer scenario's patient. */
+const FRANK = 11;
 
 const AXE_SCRIPT = path.join(__dirname, "..", "..", "node_modules", "axe-core", "axe.min.js");
 /** The README's screenshots: written by every run (1100 px wide), committed with the docs. */
@@ -266,6 +271,45 @@ describe("Portal end to end", function () {
       expect(text).to.include("Revoked (1)");
       await expectAccessible(page);
       await screenshot(page, "patient-dashboard.png");
+      expectNoConsoleErrors();
+    });
+  });
+
+  describe("patient dashboard's requests", function () {
+    // Issue 13's budget: the dashboard (every consent named, the whole timeline) in at most 10 HTTP requests to the
+    // chain, the indexer and the gateway, however old the chain (lists come from the indexer; chain reads are batched).
+    const BUDGET = 10;
+
+    it(`shows every consent and the timeline after at most ${BUDGET} requests to the chain, the indexer and the gateway`, async function () {
+      const { page } = await openAs(ALICE);
+      await page.goto(`${stack.portalUrl}/patient`);
+      await page.locator("button[data-hydrated]", { hasText: "Connect" }).click();
+      const origins = {
+        chain: new URL(stack.chain.url).origin,
+        indexer: new URL(stack.indexer.url).origin,
+        gateway: new URL(stack.portalUrl).origin,
+      };
+      const sent: string[] = [];
+      page.on("request", (request) => {
+        const url = new URL(request.url());
+        const to = (Object.keys(origins) as (keyof typeof origins)[]).find((name) => origins[name] === url.origin);
+        // The portal's own origin serves Next's pages, scripts and styles too: only /api/ is the gateway.
+        if (to === undefined || (to === "gateway" && !url.pathname.startsWith("/api/"))) return;
+        sent.push(`${to} ${request.method()} ${url.pathname}`);
+      });
+      await page.getByRole("button", { name: "Test Wallet" }).click();
+      await page.waitForFunction(() => {
+        const cards = [...document.querySelectorAll("#consents li.card")];
+        const named =
+          cards.length > 0 && cards.every((card) => !card.querySelector("strong")?.textContent?.startsWith("0x"));
+        const events = Number(
+          /^(\d+) events/.exec(document.querySelector("#timeline [role=status]")?.textContent ?? "")?.[1],
+        );
+        return named && events > 0 && document.querySelectorAll("ol.timeline li").length === events;
+      });
+      const shown = [...sent];
+      console.log(`      /patient: ${shown.length} requests until shown\n        ${shown.join("\n        ")}`);
+      expect(shown.length, shown.join("\n")).to.be.at.most(BUDGET);
       expectNoConsoleErrors();
     });
   });
@@ -727,6 +771,61 @@ describe("Portal end to end", function () {
       await read.getByText(/Verified on chain in batch \d+–\d+\./).waitFor();
       await patient.page.locator("li.timeline-entry", { hasText: `${LAB} read record 1 (lab results)` }).waitFor();
       await expectAccessible(patient.page);
+      expectNoConsoleErrors();
+    });
+  });
+  // The portal's lists come from the indexer. The stack's indexer follows the chain through a gate that can hold the
+  // chain's head: held, the indexer answers but stays behind while the chain goes on.
+  describe("indexer behind the chain", function () {
+    it("the dashboard says it is updating instead of showing stale lists as current, then shows the change", async function () {
+      const frank = address(FRANK);
+      const { page } = await connectedAt(FRANK, "/patient");
+      await page.getByText("No consents yet.").waitFor();
+      expect(await page.getByTestId("list-updating").count()).to.equal(0);
+
+      await stack.indexerGate.hold();
+      try {
+        // A grant the indexer cannot see yet, sent from Frank's account on the node (not through this page).
+        const latest = await rpc<{ timestamp: Hex }>(stack.chain.url, "eth_getBlockByNumber", ["latest", false]);
+        const hash = await rpc<Hex>(stack.chain.url, "eth_sendTransaction", [
+          {
+            from: frank,
+            to: stack.addresses.ConsentRegistry,
+            data: encodeFunctionData({
+              abi: abis.ConsentRegistry,
+              functionName: "grantConsent",
+              args: [
+                address(NORTHSIDE),
+                parseCategories("allergies"),
+                READ,
+                TREATMENT,
+                Number(latest.timestamp) + 90 * 86400,
+              ],
+            }),
+          },
+        ]);
+        const receipt = await rpc<{ status: Hex }>(stack.chain.url, "eth_getTransactionReceipt", [hash]);
+        expect(receipt.status).to.equal("0x1");
+
+        // Each list says it is behind, and the old answer is not passed off as current.
+        for (const section of ["#consents", "#records", "#timeline"]) {
+          await page
+            .locator(`${section} [data-testid=list-updating]`)
+            .getByText(/Updating…/)
+            .waitFor();
+        }
+        expect(await page.locator("#consents").innerText()).to.include("No consents yet.");
+      } finally {
+        stack.indexerGate.release();
+      }
+
+      // Caught up: the lists are read again, the notices go, and the grant is there.
+      await consentCard(page, "Northside Family Practice")
+        .filter({ hasText: "may read your allergies for treatment" })
+        .waitFor();
+      await page.locator("li.timeline-entry", { hasText: "Northside Family Practice was given access" }).waitFor();
+      await page.getByTestId("list-updating").first().waitFor({ state: "detached" });
+      expect(await page.getByTestId("list-updating").count()).to.equal(0);
       expectNoConsoleErrors();
     });
   });

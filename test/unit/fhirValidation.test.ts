@@ -160,6 +160,10 @@ describe("FHIR validation against the HL7 R4 JSON schema", function () {
   it("the CapabilityStatement, an empty searchset and the OperationOutcome of every error status", function () {
     expectValidFhir(capabilityStatement({ origin: ORIGIN, date: new Date(NOW * 1000).toISOString() }));
     expectValidBundle(searchsetBundle(ORIGIN, "Consent", new URLSearchParams(), []));
+    // Current to a block: its time as meta.lastUpdated.
+    const current = searchsetBundle(ORIGIN, "Consent", new URLSearchParams(), [], NOW, NOW - 2);
+    expectValidBundle(current);
+    expect(current.meta?.lastUpdated).to.equal(new Date((NOW - 2) * 1000).toISOString().replace(".000Z", "Z"));
     for (const status of [400, 401, 403, 404, 429, 500, 503]) {
       expectValidFhir(operationOutcome(status, "some_code", "In plain words."), `OperationOutcome ${status}`);
     }

@@ -1,5 +1,5 @@
-// The gateway's configuration for anchoring and key deletion: operators, the on-demand anchor interval and the
-// confirmation depth, with their local-chain defaults and errors that name the variable.
+// The gateway's configuration for anchoring, key deletion and the indexer: operators, the on-demand anchor interval,
+// the confirmation depth and INDEXER_URL, with their local-chain defaults and errors that name the variable.
 import { expect } from "chai";
 import { hardhatAccount } from "@/harness/localNode";
 import { GatewayConfigError, readGatewayConfig } from "@/server/gateway/config";
@@ -42,6 +42,21 @@ describe("readGatewayConfig: anchoring and key deletion", function () {
         .to.throw(GatewayConfigError)
         .with.property("message")
         .that.includes("GATEWAY_KEY_DELETION_CONFIRMATIONS");
+    }
+  });
+
+  it("INDEXER_URL: unset by default (lists scan the chain), an http(s) URL without a trailing slash, else named", function () {
+    expect(readGatewayConfig({}).indexerUrl).to.equal(undefined);
+    expect(readGatewayConfig({ INDEXER_URL: " " }).indexerUrl).to.equal(undefined);
+    expect(readGatewayConfig({ INDEXER_URL: "http://127.0.0.1:42069/" }).indexerUrl).to.equal("http://127.0.0.1:42069");
+    expect(readGatewayConfig({ INDEXER_URL: "https://indexer.internal/medconsent" }).indexerUrl).to.equal(
+      "https://indexer.internal/medconsent",
+    );
+    for (const bad of ["127.0.0.1:42069", "ftp://indexer", "http://", "http://a b", "http://indexer/?q=1"]) {
+      expect(() => readGatewayConfig({ INDEXER_URL: bad }), bad)
+        .to.throw(GatewayConfigError)
+        .with.property("message")
+        .that.includes("INDEXER_URL");
     }
   });
 });

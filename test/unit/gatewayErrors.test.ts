@@ -1,7 +1,15 @@
 // The gateway's one error type rendered by route: its JSON and the FHIR routes' OperationOutcome, same status and
 // headers; and the one client-address function every rate limit keys on.
 import { expect } from "chai";
-import { errorAsOperationOutcome, FHIR_CONTENT_TYPE, operationOutcome } from "@/server/fhir/responses";
+import { IndexerError } from "@/lib/indexer/indexerReader";
+import {
+  CURRENT_TO_BLOCK_HEADER,
+  errorAsOperationOutcome,
+  FHIR_CONTENT_TYPE,
+  fhirAnswerResponse,
+  operationOutcome,
+} from "@/server/fhir/responses";
+import { failClosed } from "@/server/gateway/chain/chainReads";
 import { clientIpOf } from "@/server/gateway/http/clientAddress";
 import { forbidden, GatewayError } from "@/server/gateway/http/errors";
 import { errorAsJson } from "@/server/gateway/http/responses";
@@ -45,6 +53,35 @@ describe("gateway errors", function () {
       expect(clientIpOf("6.6.6.6, 203.0.113.9", 0)).to.equal("203.0.113.9");
       expect(clientIpOf("6.6.6.6, 203.0.113.9, 10.0.0.2", 2)).to.equal("203.0.113.9");
       expect(clientIpOf("203.0.113.9", 3)).to.equal("203.0.113.9");
+    });
+  });
+
+  describe("failClosed and the indexer", function () {
+    it("an indexer failure is 503 indexer_unavailable, a chain failure 503 chain_unavailable", async function () {
+      const quiet = console.error;
+      console.error = () => {};
+      try {
+        for (const [error, code] of [
+          [new IndexerError("The indexer at http://127.0.0.1:1 did not answer."), "indexer_unavailable"],
+          [new Error("socket hang up"), "chain_unavailable"],
+        ] as const) {
+          const thrown = await failClosed("a list", () => Promise.reject(error)).catch((caught: unknown) => caught);
+          expect(thrown).to.be.instanceOf(GatewayError);
+          expect((thrown as GatewayError).status).to.equal(503);
+          expect((thrown as GatewayError).code).to.equal(code);
+        }
+      } finally {
+        console.error = quiet;
+      }
+    });
+
+    it("a FHIR answer says the block it is current to in X-Current-To-Block", async function () {
+      const response = fhirAnswerResponse({
+        resource: { resourceType: "Bundle" },
+        currentTo: { blockNumber: 1234n },
+      });
+      expect(response.headers.get(CURRENT_TO_BLOCK_HEADER)).to.equal("1234");
+      expect(response.headers.get("content-type")).to.equal(FHIR_CONTENT_TYPE);
     });
   });
 });

@@ -4,7 +4,9 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { Address } from "viem";
 import { ConsentList } from "@/app/_components/ConsentList";
+import { ListFreshnessNotice } from "@/app/_components/ListFreshnessNotice";
 import { TransactionStatus } from "@/app/_components/TransactionStatus";
+import { useListFreshness } from "@/app/_hooks/useListFreshness";
 import { useTransactor } from "@/app/_hooks/useTransactor";
 import { useUnrelayedSignatures } from "@/app/_hooks/useUnrelayedSignatures";
 import type { ConsentEntry } from "@/lib/consentClient";
@@ -26,6 +28,7 @@ export function ConsentsSection({
   consentActions?: (consent: ConsentEntry) => ReactNode;
 }) {
   const consents = useConsents(patient);
+  const freshness = useListFreshness(consents);
   const tx = useTransactor();
   const unrelayed = useUnrelayedSignatures();
   const live = (consents.data ?? []).filter(isLive);
@@ -79,6 +82,7 @@ export function ConsentsSection({
         />
       </div>
       <TransactionStatus state={tx.state} />
+      <ListFreshnessNotice freshness={freshness} />
       {consents.isPending ? <p>Loading your consents…</p> : null}
       {consents.error ? (
         <p role="alert" className="notice error">

@@ -7,7 +7,9 @@ import { RecordOpener } from "@/app/_components/vault/RecordOpener";
 import dynamic from "next/dynamic";
 import { useId, useState } from "react";
 import type { Address, Hex } from "viem";
+import { ListFreshnessNotice } from "@/app/_components/ListFreshnessNotice";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useListFreshness } from "@/app/_hooks/useListFreshness";
 import type { RecordEntry } from "@/lib/consentClient";
 import { sha256OfFile } from "@/lib/contentHash";
 import { formatDate } from "@/lib/format";
@@ -20,6 +22,7 @@ const RecordUpload = dynamic(() => import("./RecordUpload").then((m) => m.Record
 export function RecordsSection({ patient }: { patient: Address }) {
   const client = useConsentClient();
   const records = useQuery({ queryKey: ["records", patient], queryFn: () => client.getRecords(patient) });
+  const freshness = useListFreshness(records);
   const nameOf = useNames((records.data ?? []).map((r) => r.author));
   const newestFirst = [...(records.data ?? [])].reverse();
 
@@ -34,6 +37,7 @@ export function RecordsSection({ patient }: { patient: Address }) {
       <GatewaySignIn why="To upload records and open them, the records gateway needs to know it is you.">
         <RecordUpload patient={patient} />
       </GatewaySignIn>
+      <ListFreshnessNotice freshness={freshness} />
       {records.isPending ? <p>Loading your records…</p> : null}
       {records.error ? (
         <p role="alert" className="notice error">

@@ -1,6 +1,8 @@
 "use client";
 // One audit timeline of everything that happened to the patient's consents and records, newest first.
 import { CategoryOptions } from "@/app/_components/CategoryOptions";
+import { ListFreshnessNotice } from "@/app/_components/ListFreshnessNotice";
+import { useListFreshness } from "@/app/_hooks/useListFreshness";
 import { useId, useState } from "react";
 import type { Address } from "viem";
 import { useDisclosures } from "@/app/_hooks/useVaultDisclosures";
@@ -13,6 +15,7 @@ const EMPTY = "";
 
 export function TimelineSection({ patient }: { patient: Address }) {
   const events = usePatientEvents(patient);
+  const freshness = useListFreshness(events);
   // The gateway's reads join the timeline once the patient is signed in to it (the same query as "Who read my records").
   const disclosures = useDisclosures(patient);
   const [provider, setProvider] = useState(EMPTY);
@@ -77,6 +80,7 @@ export function TimelineSection({ patient }: { patient: Address }) {
           </button>
         ) : null}
       </div>
+      <ListFreshnessNotice freshness={freshness} />
       {events.isPending ? <p>Loading your timeline…</p> : null}
       {events.error ? (
         <p role="alert" className="notice error">

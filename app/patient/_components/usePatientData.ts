@@ -1,8 +1,9 @@
 "use client";
 // Reads shared by the patient page's sections. Query keys are shared too, so each read happens once per page.
-import { useQueries, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useProviderNames } from "@/app/_hooks/useProviderNames";
 import { appConfig } from "@/app/_lib/appConfig";
 import { DEMO_PEOPLE } from "@/lib/demoAccounts";
 
@@ -37,20 +38,8 @@ export function useChainNow() {
  * name (e.g. a guardian, who is not a provider). Undefined while unknown.
  */
 export function useNames(addresses: readonly Address[]) {
-  const client = useConsentClient();
-  const unique = [...new Set(addresses)];
-  const providers = useQueries({
-    queries: unique.map((address) => ({
-      queryKey: ["provider", address],
-      queryFn: () => client.getProvider(address),
-    })),
-  });
-  const names = new Map<string, string>();
-  unique.forEach((address, i) => {
-    const name = providers[i].data?.name || demoName(address);
-    if (name) names.set(address.toLowerCase(), name);
-  });
-  return (address: Address) => names.get(address.toLowerCase());
+  const providerName = useProviderNames(addresses);
+  return (address: Address) => providerName(address) || demoName(address);
 }
 
 function demoName(address: Address): string | undefined {

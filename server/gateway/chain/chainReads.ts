@@ -6,7 +6,8 @@ import "server-only";
 import { BaseError, type Address, type Hex, type PublicClient } from "viem";
 import type { AccessQuery, ConsentClient } from "@/lib/consentClient";
 import { READ } from "@/lib/consentCodes";
-import { chainUnavailable } from "@/server/gateway/http/errors";
+import { IndexerError } from "@/lib/indexer/indexerReader";
+import { chainUnavailable, indexerUnavailable } from "@/server/gateway/http/errors";
 
 export interface RecordMeta {
   contentHash: Hex;
@@ -21,11 +22,18 @@ export interface AccessRefusal {
   message: string;
 }
 
-/** Awaits a chain read; any failure means the chain could not answer, so nothing is decided (503). */
+/**
+ * Awaits a chain read (or a list from the indexer); any failure means it could not answer, so nothing is decided or
+ * served (503).
+ */
 export async function failClosed<T>(what: string, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
+    if (error instanceof IndexerError) {
+      console.error(`gateway: ${what} failed:`, error.message);
+      throw indexerUnavailable();
+    }
     console.error(`gateway: ${what} failed:`, error instanceof BaseError ? error.shortMessage : error);
     throw chainUnavailable();
   }

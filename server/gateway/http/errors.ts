@@ -27,6 +27,14 @@ export const notFound = (code: string, message: string) => new GatewayError(404,
 export const tooLarge = (limit: number) =>
   new GatewayError(413, "too_large", `The body is too large: at most ${limit} bytes.`);
 
+/** A list the indexer serves (INDEXER_URL) could not be read: no list is served half-made, and nothing is decided. */
+export const indexerUnavailable = () =>
+  new GatewayError(
+    503,
+    "indexer_unavailable",
+    "The gateway cannot reach its indexer to list this history right now. Try again shortly.",
+  );
+
 /** Fail closed: when the chain cannot answer, nothing is decided, stored or served. */
 export const chainUnavailable = () =>
   new GatewayError(

@@ -1,5 +1,5 @@
 // GET /api/fhir/AuditEvent?patient=0x…: the patient's disclosures and consent events as AuditEvents (patient only).
-import { errorAsOperationOutcome, fhirResponse } from "@/server/fhir/responses";
+import { errorAsOperationOutcome, fhirAnswerResponse } from "@/server/fhir/responses";
 import { handleGateway } from "@/server/gateway/http/pipeline";
 import { searchAuditEvents } from "@/server/fhir/search";
 import { requireSession } from "@/server/gateway/auth/sessions";
@@ -13,7 +13,7 @@ export function GET(request: Request) {
     "api",
     async ({ gateway }) => {
       const session = await requireSession(gateway, request);
-      return fhirResponse(await searchAuditEvents(gateway, session, new URL(request.url).searchParams));
+      return fhirAnswerResponse(await searchAuditEvents(gateway, session, new URL(request.url).searchParams));
     },
     errorAsOperationOutcome,
   );

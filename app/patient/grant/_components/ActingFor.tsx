@@ -1,40 +1,21 @@
 "use client";
-// A delegate (a guardian or a caregiver) grants for the patients who named them: from the DelegateSet events that name
-// the connected account, confirmed with isDelegate, the flow offers "your own records" or each such patient's.
+// A delegate (a guardian or a caregiver) grants for the patients who named them: from the library's list of those who
+// named the connected account and still let it act, the flow offers "your own records" or each such patient's.
 import { useQuery } from "@tanstack/react-query";
 import { useId } from "react";
 import type { Address } from "viem";
-import { abis } from "@/lib/contracts/deployedContracts";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
 import { appConfig } from "@/app/_lib/appConfig";
 import { DEMO_PEOPLE } from "@/lib/demoAccounts";
 import { shortAddress } from "@/lib/format";
-import { inBlockWindows } from "@/lib/providers";
 
-/** The patients for whom `delegate` may grant and revoke now. */
+/** The patients for whom `delegate` may grant and revoke now (the library's list; the contract still decides). */
 export function useDelegations(delegate: Address) {
   const client = useConsentClient();
   return useQuery({
     queryKey: ["delegations", delegate],
-    queryFn: async (): Promise<Address[]> => {
-      const registry = { address: appConfig.addresses.consentRegistry, abi: abis.ConsentRegistry } as const;
-      const logs = await inBlockWindows(client, { fromBlock: appConfig.fromBlock }, (fromBlock, toBlock) =>
-        client.publicClient.getContractEvents({
-          ...registry,
-          eventName: "DelegateSet",
-          args: { delegate },
-          fromBlock,
-          toBlock,
-        }),
-      );
-      const patients = [...new Set(logs.map((log) => log.args.patient).filter((p): p is Address => p !== undefined))];
-      const still = await Promise.all(
-        patients.map((patient) =>
-          client.publicClient.readContract({ ...registry, functionName: "isDelegate", args: [patient, delegate] }),
-        ),
-      );
-      return patients.filter((_, i) => still[i]);
-    },
+    queryFn: async (): Promise<Address[]> =>
+      (await client.listDelegations(delegate)).filter((d) => d.active).map((d) => d.patient),
   });
 }
 

@@ -1,5 +1,5 @@
 // GET /api/fhir/Consent/{id}: one Consent, under the same access rule as the search.
-import { errorAsOperationOutcome, fhirResponse } from "@/server/fhir/responses";
+import { errorAsOperationOutcome, fhirAnswerResponse } from "@/server/fhir/responses";
 import { handleGateway } from "@/server/gateway/http/pipeline";
 import { readConsent } from "@/server/fhir/search";
 import { requireSession } from "@/server/gateway/auth/sessions";
@@ -14,7 +14,7 @@ export function GET(request: Request, { params }: { params: Promise<{ id: string
     async ({ gateway }) => {
       const session = await requireSession(gateway, request);
       const { id } = await params;
-      return fhirResponse(await readConsent(gateway, session, id));
+      return fhirAnswerResponse(await readConsent(gateway, session, id));
     },
     errorAsOperationOutcome,
   );
