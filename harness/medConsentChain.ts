@@ -17,7 +17,16 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { PROJECT_ROOT, hardhatAccount, rpc } from "./localNode";
+import {
+  PROJECT_ROOT,
+  customNetworkEnv,
+  hardhatAccount,
+  preserveLocalDeployment,
+  rpc,
+  runHardhat,
+  startLocalNode,
+  type LocalNode,
+} from "./localNode";
 
 type Bindings = typeof import("@/lib/contracts/deployedContracts");
 type Abis = Bindings["abis"];
@@ -219,5 +228,35 @@ export class MedConsentChain {
     const receipt = await this.publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success" || !receipt.contractAddress) throw new Error(`deploying ${name} failed`);
     return receipt.contractAddress;
+  }
+}
+
+export interface DeployedChain {
+  node: LocalNode;
+  chain: MedConsentChain;
+  /** Stops the node and puts back the local chain's bindings, which the deployment rewrote. */
+  stop(): Promise<void>;
+}
+
+/** A fresh `hardhat node` on a free port with MedConsent deployed by the testnet command (`deploy --network custom`). */
+export async function startDeployedChain(): Promise<DeployedChain> {
+  const preserved = preserveLocalDeployment();
+  let node: LocalNode | undefined;
+  const stop = async () => {
+    await node?.stop();
+    preserved.restore();
+  };
+  try {
+    node = await startLocalNode();
+    await rpc(node.url, "hardhat_setLoggingEnabled", [false]);
+    const deploy = await runHardhat(["deploy", "--network", "custom"], {
+      env: customNetworkEnv(node.url),
+      timeoutMs: 180_000,
+    });
+    if (deploy.code !== 0) throw new Error(`${deploy.command} failed:\n${deploy.output}`);
+    return { node, chain: await MedConsentChain.connect(node.url), stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }

@@ -11,16 +11,13 @@ import { createConsentClient, type ConsentClient } from "@/lib/consentClient";
 import { emergencyReasonHash, listEmergencyAccesses } from "@/lib/emergency";
 import { listProviders } from "@/lib/providers";
 import { startIndexer, type IndexerProcess } from "@/harness/indexer";
+import { customNetworkEnv, hardhatAccount, rpc, runHardhat, type LocalNode } from "@/harness/localNode";
 import {
-  customNetworkEnv,
-  hardhatAccount,
-  preserveLocalDeployment,
-  rpc,
-  runHardhat,
-  startLocalNode,
-  type LocalNode,
-} from "@/harness/localNode";
-import { ADMIN_ACCOUNT_INDEX, MedConsentChain } from "@/harness/medConsentChain";
+  ADMIN_ACCOUNT_INDEX,
+  MedConsentChain,
+  startDeployedChain,
+  type DeployedChain,
+} from "@/harness/medConsentChain";
 
 const PROVIDERS = [2, 3, 4];
 const EMERGENCY_PROVIDER = 4;
@@ -53,19 +50,11 @@ describe("indexer: the same answers as the log scan", function () {
   let scan: ConsentClient;
   let indexed: ConsentClient;
   let dataDir: string;
-  const restore: (() => void)[] = [];
+  let deployed: DeployedChain | undefined;
 
   before(async function () {
-    const preserved = preserveLocalDeployment();
-    restore.push(() => preserved.restore());
-    node = await startLocalNode();
-    await rpc(node.url, "hardhat_setLoggingEnabled", [false]);
-    const deploy = await runHardhat(["deploy", "--network", "custom"], {
-      env: customNetworkEnv(node.url),
-      timeoutMs: 180_000,
-    });
-    if (deploy.code !== 0) throw new Error(`${deploy.command} failed:\n${deploy.output}`);
-    chain = await MedConsentChain.connect(node.url);
+    deployed = await startDeployedChain();
+    ({ node, chain } = deployed);
     dataDir = mkdtempSync(path.join(tmpdir(), "medconsent-indexer-"));
     indexer = await startIndexer({ rpcUrl: node.url, dataDir });
     scan = createConsentClient({ chainId: 31337, rpcUrl: node.url });
@@ -74,8 +63,7 @@ describe("indexer: the same answers as the log scan", function () {
 
   after(async function () {
     await indexer?.stop();
-    await node?.stop();
-    for (const undo of restore) undo();
+    await deployed?.stop();
     if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
   });
 

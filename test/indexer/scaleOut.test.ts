@@ -6,16 +6,8 @@ import { expect } from "chai";
 import { createConsentClient, type ConsentClient } from "@/lib/consentClient";
 import { listProviders } from "@/lib/providers";
 import { startIndexer, type IndexerProcess } from "@/harness/indexer";
-import {
-  customNetworkEnv,
-  hardhatAccount,
-  preserveLocalDeployment,
-  rpc,
-  runHardhat,
-  startLocalNode,
-  type LocalNode,
-} from "@/harness/localNode";
-import { MedConsentChain } from "@/harness/medConsentChain";
+import { hardhatAccount, type LocalNode } from "@/harness/localNode";
+import { MedConsentChain, startDeployedChain, type DeployedChain } from "@/harness/medConsentChain";
 import { startPostgres, type LocalPostgres } from "@/harness/postgres";
 
 const ENABLED = process.env.INDEXER_TEST_POSTGRES === "1";
@@ -33,20 +25,12 @@ describe(`indexer: one indexing process and two serving processes on one Postgre
   let scan: ConsentClient;
   let fromWriter: ConsentClient;
   let fromServers: ConsentClient[];
-  const restore: (() => void)[] = [];
+  let deployed: DeployedChain | undefined;
 
   before(async function () {
     if (!ENABLED) this.skip();
-    const preserved = preserveLocalDeployment();
-    restore.push(() => preserved.restore());
-    node = await startLocalNode();
-    await rpc(node.url, "hardhat_setLoggingEnabled", [false]);
-    const deploy = await runHardhat(["deploy", "--network", "custom"], {
-      env: customNetworkEnv(node.url),
-      timeoutMs: 180_000,
-    });
-    if (deploy.code !== 0) throw new Error(`${deploy.command} failed:\n${deploy.output}`);
-    chain = await MedConsentChain.connect(node.url);
+    deployed = await startDeployedChain();
+    ({ node, chain } = deployed);
     postgres = await startPostgres();
     const databaseUrl = await postgres.createDatabase("indexer");
     writer = await startIndexer({ rpcUrl: node.url, databaseUrl });
@@ -63,8 +47,7 @@ describe(`indexer: one indexing process and two serving processes on one Postgre
     for (const server of servers) await server.stop();
     await writer?.stop();
     await postgres?.stop();
-    await node?.stop();
-    for (const undo of restore) undo();
+    await deployed?.stop();
   });
 
   const address = (index: number) => hardhatAccount(index).address;
