@@ -22,9 +22,11 @@ export const chainEvent = onchainTable(
     /** The decoded arguments, bigints as decimal strings. */
     args: t.json().notNull(),
   }),
+  // Lists read one patient's or party's events in id (chain) order: these indexes give that order directly. Without
+  // `id` in them, PostgreSQL may walk the whole primary key in order, filtering, to fill a page.
   (table) => ({
-    byPatient: index().on(table.patient, table.blockNumber, table.logIndex),
-    byParty: index().on(table.party, table.blockNumber, table.logIndex),
+    byPatient: index().on(table.patient, table.id),
+    byParty: index().on(table.party, table.id),
   }),
 );
 
@@ -51,7 +53,8 @@ export const patient = onchainTable("patient", (t) => ({
 
 /**
  * The latest consent of each (patient, grantee): the terms of its last grant, the epoch it was granted in, and whether
- * it was revoked since. A consent from an older epoch than the patient's is revoked too (revoke-all is O(1) on chain).
+ * it was revoked since: explicitly, or by a revoke-all (which marks every live consent of the patient, so `revoked` alone
+ * answers a list).
  */
 export const consent = onchainTable(
   "consent",
@@ -71,7 +74,8 @@ export const consent = onchainTable(
   }),
   (table) => ({
     pk: primaryKey({ columns: [table.patient, table.grantee] }),
-    byGrantee: index().on(table.grantee),
+    // A grantee's list in first-grant order straight from the index, without a sort.
+    byGrantee: index().on(table.grantee, table.firstGrantId),
   }),
 );
 

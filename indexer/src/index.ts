@@ -12,6 +12,7 @@ import {
   provider,
   record,
 } from "ponder:schema";
+import { and, eq } from "ponder";
 import type { Address, Hex } from "viem";
 import * as rows from "./rows";
 
@@ -85,6 +86,12 @@ ponder.on("ConsentRegistry:ConsentRevoked", async ({ event, context }) => {
 ponder.on("ConsentRegistry:AllConsentsRevoked", async ({ event, context }) => {
   await append(context, "ConsentRegistry", "AllConsentsRevoked", event);
   await savePatient(context, rows.revokedAll(await patientOf(context, event.args.patient), event.args.epoch));
+  // Revoke-all is O(1) on chain; here every live consent of the patient is marked, so a list needs no second query
+  // for epochs. A rare event, so the raw update (which flushes Ponder's cache) costs backfill little.
+  await context.db.sql
+    .update(consent)
+    .set({ revoked: true })
+    .where(and(eq(consent.patient, event.args.patient), eq(consent.revoked, false)));
 });
 
 ponder.on("ConsentRegistry:DelegateSet", async ({ event, context }) => {

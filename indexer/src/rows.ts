@@ -182,10 +182,6 @@ export function grantedConsent(
 /** ConsentRevoked: the terms of the last grant stay, for the history ("revoked: may read … until …"). */
 export const revokedConsent = (consent: ConsentRow): ConsentRow => ({ ...consent, revoked: true });
 
-/** Revoked explicitly, or from an epoch before the patient's last revoke-all. */
-export const isConsentRevoked = (consent: ConsentRow, patient: PatientRow) =>
-  consent.revoked || consent.epoch !== patient.epoch;
-
 export const delegateSet = (
   args: { patient: Address; delegate: Address; allowed: boolean },
   patient: PatientRow,

@@ -214,27 +214,15 @@ export function createIndexerReader(url: string, fetchImpl: typeof fetch = fetch
         purposes: number;
         expiresAt: number;
         grantedAt: number;
-        epoch: number;
         revoked: boolean;
       };
       const where = "patient" in filter ? { patient: lower(filter.patient) } : { grantee: lower(filter.grantee) };
       const { rows, currentTo } = await all<Row>(
         "consent",
-        "patient grantee categories actions purposes expiresAt grantedAt epoch revoked",
+        "patient grantee categories actions purposes expiresAt grantedAt revoked",
         where,
         "firstGrantId",
       );
-      const patients = [...new Set(rows.map((row) => row.patient))];
-      const epochs = new Map<string, number>();
-      for (let i = 0; i < patients.length; i += PAGE) {
-        const { rows: states } = await all<{ address: string; epoch: number }>(
-          "patient",
-          "address epoch",
-          { address_in: patients.slice(i, i + PAGE) },
-          "address",
-        );
-        for (const state of states) epochs.set(state.address, state.epoch);
-      }
       return {
         currentTo,
         data: rows.map((row) => ({
@@ -245,7 +233,7 @@ export function createIndexerReader(url: string, fetchImpl: typeof fetch = fetch
           purposes: row.purposes,
           expiresAt: row.expiresAt,
           grantedAt: row.grantedAt,
-          revoked: row.revoked || row.epoch !== (epochs.get(row.patient) ?? 0),
+          revoked: row.revoked,
         })),
       };
     },
