@@ -55,7 +55,8 @@ contract PatientAccount is
      * @dev The implementation behind every proxy, and the stateless ERC-7913 WebAuthn verifier each passkey signer
      * names (`address(this)` here, kept in an immutable that every proxy reads from this code). Its own signer is the
      * zero address, which can never sign (no ECDSA signature recovers to it and it has no code), and its initializers
-     * are disabled: the implementation itself is unusable as an account. `MultiSignerERC7913`'s constructor needs one signer to accept a threshold of 1.
+     * are disabled: the implementation itself is unusable as an account. (`MultiSignerERC7913`'s constructor needs
+     * one signer to accept a threshold of 1.)
      */
     constructor() EIP712("MedConsent Patient Account", "1") MultiSignerERC7913(_unusableSigners(), 1) {
         _webAuthnVerifier = address(this);
