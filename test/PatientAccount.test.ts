@@ -141,6 +141,20 @@ describe("PatientAccountFactory", function () {
       implementation.initialize.staticCall(passkey.publicKey.x, passkey.publicKey.y),
     ).to.be.revertedWithCustomError(implementation, "InvalidInitialization");
     expect(await implementation.getSigners(0, 10)).to.deep.equal([zeroAddress.toLowerCase()]);
+    // Naming its placeholder signer, with any assertion, is refused.
+    const hash = ethers.id("anything") as Hex;
+    const assertion = passkey.sign(hash);
+    const { encodeWebAuthnAuth } = await import("@/lib/passkey/webauthnSignature");
+    const signature = encodeAbiParameters(
+      [{ type: "bytes[]" }, { type: "bytes[]" }],
+      [[zeroAddress], [encodeWebAuthnAuth(assertion)]],
+    );
+    const digest = await implementation.executeDigest("0x", 0n, 0n);
+    expect(digest).to.not.equal(ethers.ZeroHash);
+    await expect(implementation.executeBySig.staticCall("0x", 0n, 2n ** 40n, signature)).to.be.revertedWithCustomError(
+      implementation,
+      "PatientAccountInvalidSignature",
+    );
   });
 
   it("initializes an account only once", async function () {
