@@ -37,7 +37,7 @@ const deployedContracts = {
       abi: DisclosureLogAbi,
     },
     PatientAccountFactory: {
-      address: "0xadC4249EeeBf4DF09f00a4D22776edee91235931",
+      address: "0xC56922714511ad1456310e6422bD03A42089EDc3",
       deployedOnBlock: 4,
       abi: PatientAccountFactoryAbi,
     },
