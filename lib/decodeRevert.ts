@@ -1,5 +1,5 @@
 // The one revert decoder: finds a contract revert's data in whatever error a viem call (or an EIP-1193 provider) threw
-// and decodes it against the five MedConsent contracts' errors, for the chain reads, the gateway, the CLI and the portal.
+// and decodes it against the MedConsent contracts' errors (the five registries and the passkey accounts), for the chain reads, the gateway, the CLI and the portal.
 import { BaseError, ContractFunctionRevertedError, decodeErrorResult, isHex, type Abi, type Hex } from "viem";
 import { abis } from "./contracts/deployedContracts";
 
@@ -15,6 +15,8 @@ const MEDCONSENT_ERRORS: Abi = [
   ...abis.RecordRegistry,
   ...abis.KeyDirectory,
   ...abis.DisclosureLog,
+  ...abis.PatientAccountFactory,
+  ...abis.PatientAccount,
 ].filter((item) => item.type === "error");
 
 /**
