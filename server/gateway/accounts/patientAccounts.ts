@@ -3,7 +3,7 @@
 // needs, and the relay of the account's own passkey-signed batch (executeBySig) to MedConsent's contracts only.
 import "server-only";
 import { getAddress, toFunctionSelector, type Address, type Hash, type Hex } from "viem";
-import { encodeAccountCalls, type AccountCall } from "@/lib/passkey/accountCalls";
+import { encodeCalls, type AccountCall } from "@/lib/passkey/webauthnSignature";
 import type { Gateway } from "@/server/gateway/context";
 import type { Session } from "@/server/gateway/auth/sessions";
 import { chainUnavailable, forbidden, GatewayError, notFound } from "@/server/gateway/http/errors";
@@ -263,7 +263,7 @@ export async function executeForAccount(
       address: account,
       abi: accountAbi,
       functionName: "executeBySig",
-      args: [encodeAccountCalls(execution.calls), execution.nonce, execution.deadline, execution.signature],
+      args: [encodeCalls(execution.calls), execution.nonce, execution.deadline, execution.signature],
     },
     "relay",
     now,
