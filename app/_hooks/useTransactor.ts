@@ -13,7 +13,7 @@ import { appConfig } from "@/app/_lib/appConfig";
 import { waitForIndexedBlock } from "@/app/_lib/portalClient";
 import { describeFailure, type Failure } from "@/app/_lib/txErrors";
 import type { MedConsentAddresses } from "@/lib/consentClient";
-import { abis, type MedConsentContractName as DeployedContractName } from "@/lib/contracts/deployedContracts";
+import { abis, type MedConsentContractName } from "@/lib/contracts/deployedContracts";
 
 export type TransactionState =
   | { phase: "idle" }
@@ -23,8 +23,6 @@ export type TransactionState =
   | { phase: "failed"; label: string; failure: Failure };
 
 type Abis = typeof abis;
-/** The contracts a wallet writes to from the portal; passkey accounts are deployed by the gateway's sponsor instead. */
-type MedConsentContractName = Exclude<DeployedContractName, "PatientAccountFactory">;
 type Writes = "nonpayable" | "payable";
 
 /** The state-changing functions of one contract, by name. */

@@ -46,7 +46,7 @@ const deployedContracts = {
 
 export default deployedContracts;
 
-/** The ABIs of the current sources, for a deployment given by explicit addresses. */
+/** The ABIs of the current sources, for a deployment given by explicit addresses (and of each passkey account). */
 export const abis = {
   ProviderRegistry: ProviderRegistryAbi,
   ConsentRegistry: ConsentRegistryAbi,
@@ -58,4 +58,4 @@ export const abis = {
 } as const;
 
 export type DeployedChainId = keyof typeof deployedContracts;
-export type MedConsentContractName = "ProviderRegistry" | "ConsentRegistry" | "RecordRegistry" | "KeyDirectory" | "DisclosureLog" | "PatientAccountFactory";
+export type MedConsentContractName = "ProviderRegistry" | "ConsentRegistry" | "RecordRegistry" | "KeyDirectory" | "DisclosureLog";

@@ -94,8 +94,10 @@ export function executeTypedData(params: {
   nonce: bigint;
   deadline: bigint;
 }) {
+  // The EIP-712 domain proper has no salt field (OpenZeppelin EIP712); only ERC-7739's TypedDataSign names it.
+  const { salt: _salt, ...domain } = patientAccountDomain(params.chainId, params.account);
   return {
-    domain: patientAccountDomain(params.chainId, params.account),
+    domain,
     types: EXECUTE_TYPES,
     primaryType: "Execute",
     message: { executionData: params.executionData, nonce: params.nonce, deadline: params.deadline },
