@@ -85,7 +85,7 @@ async function twoAccountsFixture() {
       BigInt((await latestTime()) + HOUR),
     )),
   );
-  return { ...base, other, otherCtx };
+  return { ...base, otherAccount: other, otherCtx };
 }
 
 async function runSigned(ctx: PasskeyContext, account: PatientAccount, calls: AccountCall[]) {
@@ -439,12 +439,12 @@ describe("PatientAccount", function () {
       );
       // Signed by the passkey both accounts share, for the other account (same nonce 1 there): refused here.
       await f.account.executeBySig(...(await signExecution(f, f.account, calls, deadline)));
-      const forOther = await signExecution({ ...f, address: f.otherCtx.address }, f.other, calls, deadline);
+      const forOther = await signExecution({ ...f, address: f.otherCtx.address }, f.otherAccount, calls, deadline);
       await expect(f.account.executeBySig(...forOther)).to.be.revertedWithCustomError(
         f.account,
         "PatientAccountInvalidSignature",
       );
-      await expect(f.other.executeBySig(...forOther)).to.emit(f.other, "PatientAccountExecuted");
+      await expect(f.otherAccount.executeBySig(...forOther)).to.emit(f.otherAccount, "PatientAccountExecuted");
     });
 
     it("refuses a signature naming two signers, or one signer with two signatures", async function () {
