@@ -261,6 +261,21 @@ describe("Gateway: passkey accounts", function () {
       expect(await relayerState()).to.deep.equal(spent);
     });
 
+    it("asked three times at once, sends one deployment: one 201, the others 409 deployment_in_progress or 200/202", async () => {
+      const patient = await newPatient();
+      const client = await signedIn(patient);
+      const before = await relayerState();
+      const answers = await Promise.all([1, 2, 3].map(() => client.postJson("/api/accounts", registration(patient))));
+      const statuses = answers.map((answer) => answer.status).sort();
+      expect(
+        statuses.filter((status) => status === 201),
+        answers.map((a) => a.describe()).join("\n"),
+      ).to.have.length(1);
+      for (const status of statuses.filter((s) => s !== 201)) expect([200, 202, 409]).to.include(status);
+      expect(await isDeployed(patient.account)).to.equal(true);
+      expect((await relayerState()).nonce, "exactly one transaction").to.equal(before.nonce + 1n);
+    });
+
     it("refuses a session of another address: 403 not_your_account, nothing sent", async () => {
       const patient = await newPatient();
       const other = await newPatient();
