@@ -136,7 +136,20 @@ export const gatewayPaths = {
   escrowCopy: (patient: Address, recordId: bigint) =>
     `/api/emergency/escrow/${checkAddress(patient, "patient")}/${checkRecordId(recordId)}`,
   relay: () => "/api/relay",
+  accounts: () => "/api/accounts",
+  accountOfCredential: (credentialId: string) => {
+    if (!/^[A-Za-z0-9_-]{16,1400}$/.test(credentialId)) throw new Error("Not a passkey credential id.");
+    return `/api/accounts?${new URLSearchParams({ credentialId })}`;
+  },
+  accountExecute: (account: Address) => `/api/accounts/${checkAddress(account, "account")}/execute`,
 };
+
+/** A passkey account the gateway deployed: its address and its first passkey's public key. */
+export interface PasskeyAccountInfo {
+  account: Address;
+  x: Hex;
+  y: Hex;
+}
 
 export interface GatewaySession {
   address: Address;
@@ -393,6 +406,33 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
      */
     async relay(body: RelayBody): Promise<Hex> {
       return (await json<{ hash: Hex }>(gatewayPaths.relay(), sendJson("POST", body))).hash;
+    },
+
+    /** The passkey account of a credential (the gateway's record of deployments), or null when it knows none. */
+    async accountOfCredential(credentialId: string): Promise<PasskeyAccountInfo | null> {
+      try {
+        return await json<PasskeyAccountInfo>(gatewayPaths.accountOfCredential(credentialId));
+      } catch (error) {
+        if (error instanceof GatewayError && error.status === 404) return null;
+        throw error;
+      }
+    },
+
+    /**
+     * Asks the gateway to deploy (and pay for) the passkey account of (x, y); needs a session of the predicted account.
+     * Idempotent: an account already deployed is returned as it is.
+     */
+    createAccount(passkey: { x: Hex; y: Hex; credentialId: string }): Promise<PasskeyAccountInfo & { hash?: Hex }> {
+      return json(gatewayPaths.accounts(), sendJson("POST", passkey));
+    },
+
+    /** Relays a passkey account's signed execution (executeBySig); the transaction hash. Needs its session. */
+    async executeForAccount(
+      account: Address,
+      execution: { executionData: Hex; nonce: bigint; deadline: bigint; signature: Hex },
+    ): Promise<Hex> {
+      const body = { ...execution, nonce: execution.nonce.toString(), deadline: execution.deadline.toString() };
+      return (await json<{ hash: Hex }>(gatewayPaths.accountExecute(account), sendJson("POST", body))).hash;
     },
 
     /** Asks the gateway to anchor the pending reads now (it may defer: at most one anchor an interval). */

@@ -1,0 +1,102 @@
+"use client";
+// "Continue with a passkey", beside the wallet list: a newcomer creates a passkey account (the gateway deploys it and
+// pays), a returning patient picks a passkey they already have. The browser's prompt starts inside the click, as
+// Safari requires; the signing code is fetched when the panel opens.
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { useConnect, useConnectors } from "wagmi";
+import { PASSKEY_CONNECTOR_TYPE } from "@/app/_lib/passkeyConnector";
+import { describeVaultFailure } from "@/app/_lib/gatewayClient";
+import { createPasskey, getAssertion, passkeysAvailable } from "@/lib/passkey/ceremony";
+
+const loadSigner = () => import("@/app/_lib/passkeySigner");
+const randomChallenge = () =>
+  `0x${Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("")}` as const;
+
+export function PasskeyPanel({ onConnected }: { onConnected: () => void }) {
+  const connectors = useConnectors();
+  const connect = useConnect();
+  const queryClient = useQueryClient();
+  const [step, setStep] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [available, setAvailable] = useState(true);
+  const busy = step !== undefined;
+
+  useEffect(() => {
+    setAvailable(passkeysAvailable());
+    void loadSigner();
+  }, []);
+
+  const connector = connectors.find((c) => c.type === PASSKEY_CONNECTOR_TYPE);
+
+  async function run(flow: () => Promise<unknown>) {
+    setError(undefined);
+    try {
+      await flow();
+      if (!connector) throw new Error("Passkey accounts are not configured.");
+      await connect.mutateAsync({ connector });
+      await queryClient.invalidateQueries();
+      onConnected();
+    } catch (failure) {
+      setError(describeVaultFailure(failure));
+    } finally {
+      setStep(undefined);
+    }
+  }
+
+  const create = () =>
+    run(async () => {
+      setStep("Creating your passkey…");
+      // First, inside the click: the device's own prompt (Face ID, fingerprint, screen lock).
+      const created = await createPasskey({ userName: `MedConsent patient ${new Date().toISOString().slice(0, 10)}` });
+      const signer = await loadSigner();
+      return signer.createPasskeyAccount(created, setStep);
+    });
+
+  const useExisting = () =>
+    run(async () => {
+      setStep("Choose your passkey…");
+      const assertion = await getAssertion({ challenge: randomChallenge() });
+      const signer = await loadSigner();
+      setStep("Finding your account…");
+      return signer.findPasskeyAccount(assertion);
+    });
+
+  if (!available) {
+    return (
+      <p className="muted">
+        Passkeys need a secure page (https, or localhost) and a recent browser; this one cannot make them.
+      </p>
+    );
+  }
+  return (
+    <div className="passkey-panel">
+      <p className="muted">
+        No wallet? Your passkey is your account: Face ID, a fingerprint or your screen lock approves each step, and
+        MedConsent pays every fee.
+      </p>
+      <ul>
+        <li>
+          <button type="button" className="primary" disabled={busy} onClick={create}>
+            Continue with a passkey
+          </button>
+        </li>
+        <li>
+          <button type="button" disabled={busy} onClick={useExisting}>
+            Use a passkey I already have
+          </button>
+        </li>
+      </ul>
+      {step ? (
+        <p role="status" className="notice">
+          {step}
+        </p>
+      ) : null}
+      {error ? (
+        <p role="alert" className="notice error">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
