@@ -24,7 +24,7 @@ const LOCAL_RELAYER_KEY: Hex = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33
  * sign-in) can cost; 2,000 for everyone together covers a network of a few thousand patients; the gas budget pays for
  * those 2,000 at a little over the ~90,000 gas a first relayed grant measures (README, gas table).
  */
-export const RELAY_DEFAULTS = { perAccount: 20, total: 2_000, gasBudget: 200_000_000 } as const;
+export const RELAY_DEFAULTS = { perAccount: 20, total: 2_000, gasBudget: 200_000_000, deployments: 200 } as const;
 /** Hardhat test account #0, the local chain's deployer: an operator on the local chain only. */
 const LOCAL_DEPLOYER: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 /** The on-demand anchoring interval when the timer is off (ANCHOR_INTERVAL_SECONDS=0). */
@@ -112,6 +112,12 @@ export interface RelayQuota {
   total: number;
   /** Gas units (the estimate each transaction is sent with) for all relays together per UTC day. */
   gasBudget: number;
+  /**
+   * Sponsored passkey-account deployments for everyone together per UTC day (RELAY_DAILY_DEPLOYMENTS). Each is also
+   * one of `total` and counts its gas against `gasBudget`; this cap keeps a flood of fresh passkeys (free to make)
+   * from spending the whole day's relay on deployments, so existing patients' grants and revocations still go through.
+   */
+  deployments: number;
 }
 
 export class GatewayConfigError extends Error {
@@ -276,6 +282,7 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
       perAccount: wholeNumber(env, "RELAY_DAILY_PER_ACCOUNT", RELAY_DEFAULTS.perAccount, 0),
       total: wholeNumber(env, "RELAY_DAILY_TOTAL", RELAY_DEFAULTS.total, 0),
       gasBudget: wholeNumber(env, "RELAY_DAILY_GAS_BUDGET", RELAY_DEFAULTS.gasBudget, 0),
+      deployments: wholeNumber(env, "RELAY_DAILY_DEPLOYMENTS", RELAY_DEFAULTS.deployments, 0),
     },
   };
 }

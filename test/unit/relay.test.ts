@@ -273,25 +273,41 @@ describe("relay (the gas-free relay's pure parts)", function () {
   });
 
   describe("daily quotas", function () {
-    const quota: RelayQuota = { perAccount: 2, total: 5, gasBudget: 300_000 };
-    const fresh = { accountRelays: 0, totalRelays: 0, totalGas: 0 };
+    const quota: RelayQuota = { perAccount: 2, total: 5, gasBudget: 300_000, deployments: 3 };
+    const fresh = { accountRelays: 0, totalRelays: 0, totalGas: 0, deployments: 0 };
 
     it("defaults to 20 a patient, 2,000 for everyone and gas for those at ~100,000 each, all configurable", function () {
-      expect(RELAY_DEFAULTS).to.deep.equal({ perAccount: 20, total: 2_000, gasBudget: 200_000_000 });
+      expect(RELAY_DEFAULTS).to.deep.equal({ perAccount: 20, total: 2_000, gasBudget: 200_000_000, deployments: 200 });
       expect(readGatewayConfig({}).relayQuota).to.deep.equal(RELAY_DEFAULTS);
       expect(
         readGatewayConfig({ RELAY_DAILY_PER_ACCOUNT: "3", RELAY_DAILY_TOTAL: "40", RELAY_DAILY_GAS_BUDGET: "900000" })
           .relayQuota,
-      ).to.deep.equal({ perAccount: 3, total: 40, gasBudget: 900_000 });
-      for (const name of ["RELAY_DAILY_PER_ACCOUNT", "RELAY_DAILY_TOTAL", "RELAY_DAILY_GAS_BUDGET"]) {
+      ).to.deep.equal({ perAccount: 3, total: 40, gasBudget: 900_000, deployments: 200 });
+      expect(readGatewayConfig({ RELAY_DAILY_DEPLOYMENTS: "7" }).relayQuota.deployments).to.equal(7);
+      for (const name of [
+        "RELAY_DAILY_PER_ACCOUNT",
+        "RELAY_DAILY_TOTAL",
+        "RELAY_DAILY_GAS_BUDGET",
+        "RELAY_DAILY_DEPLOYMENTS",
+      ]) {
         expect(() => readGatewayConfig({ [name]: "-1" })).to.throw(name);
         expect(() => readGatewayConfig({ [name]: "lots" })).to.throw(name);
       }
     });
 
+    it("refuses a sponsored deployment once the day's deployments are spent, but not a relayed change", function () {
+      expect(quotaProblem(quota, { ...fresh, deployments: 2 }, 100_000, "deployment")).to.equal(undefined);
+      expect(quotaProblem(quota, { ...fresh, deployments: 3 }, 100_000, "deployment")).to.match(
+        /^The gateway has set up today's 3 new passkey accounts\./,
+      );
+      expect(quotaProblem(quota, { ...fresh, deployments: 3 }, 100_000)).to.equal(undefined);
+    });
+
     it("allows a relay while every quota has room for it", function () {
       expect(quotaProblem(quota, fresh, 100_000)).to.equal(undefined);
-      expect(quotaProblem(quota, { accountRelays: 1, totalRelays: 4, totalGas: 200_000 }, 100_000)).to.equal(undefined);
+      expect(quotaProblem(quota, { ...fresh, accountRelays: 1, totalRelays: 4, totalGas: 200_000 }, 100_000)).to.equal(
+        undefined,
+      );
     });
 
     it("refuses the account's next relay once it has used its own quota, and says what to do instead", function () {

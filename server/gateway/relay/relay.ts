@@ -3,13 +3,13 @@
 // session, quotas, simulation, gas estimate — runs before the one-at-a-time send queue, so a refused or slow request
 // never holds up the others, and a bad signature never costs gas.
 import "server-only";
-import { BaseError, HttpRequestError, TimeoutError, type Hash } from "viem";
+import { BaseError, HttpRequestError, TimeoutError, type Abi, type Address, type Hash } from "viem";
 import { abis } from "@/lib/contracts/deployedContracts";
 import { explainError } from "@/lib/accessErrors";
 import { decodeRevert } from "@/lib/decodeRevert";
 import type { Gateway } from "@/server/gateway/context";
 import { chainUnavailable, forbidden, GatewayError } from "@/server/gateway/http/errors";
-import { checkRelayQuota, releaseRelay, reserveRelay } from "./relayQuota";
+import { checkRelayQuota, releaseRelay, reserveRelay, type RelayKind } from "./relayQuota";
 import type { RelayCall } from "./relayRequest";
 import type { Session } from "@/server/gateway/auth/sessions";
 
@@ -25,7 +25,7 @@ function serialised<T>(send: () => Promise<T>): Promise<T> {
 const isTransportFailure = (error: unknown) =>
   error instanceof BaseError && error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError) !== null;
 
-const relayerNotConfigured = () =>
+export const relayerNotConfigured = () =>
   new GatewayError(
     503,
     "relayer_not_configured",
@@ -33,15 +33,17 @@ const relayerNotConfigured = () =>
       "own wallet.",
   );
 
+/** A transaction the relayer pays for: one contract call. */
+export interface SponsoredCall {
+  address: Address;
+  abi: Abi;
+  functionName: string;
+  args: readonly unknown[];
+}
+
 /** Runs the call against the latest block and estimates its gas: 422 with the contract's error if it would revert. */
-async function simulate(gateway: Gateway, call: RelayCall): Promise<{ request: unknown; gas: bigint }> {
-  const contract = {
-    address: gateway.config.addresses.consentRegistry,
-    abi: abis.ConsentRegistry,
-    functionName: call.functionName,
-    args: call.args,
-    account: gateway.config.relayerAccount,
-  };
+async function simulate(gateway: Gateway, call: SponsoredCall): Promise<{ request: unknown; gas: bigint }> {
+  const contract = { ...call, account: gateway.config.relayerAccount };
   try {
     // A revert here (bad signature, expired deadline, inactive provider…) costs the relayer nothing.
     const { publicClient } = gateway.consentClient;
@@ -58,29 +60,32 @@ async function simulate(gateway: Gateway, call: RelayCall): Promise<{ request: u
   }
 }
 
-/** Relays the signed-in patient's own signed consent change; the transaction hash once the node accepted it. */
-export async function relay(gateway: Gateway, session: Session, call: RelayCall, now = Date.now()) {
+/**
+ * Sends `call` from the relayer for `account` (whose quota it counts): the day's quotas, a simulation and gas
+ * estimate at the latest block, the gas budget, and only then the one-at-a-time send queue. Shared by the consent
+ * relay, the passkey accounts' signed executions and their sponsored deployment, so all three spend one budget.
+ */
+export async function sendSponsored(
+  gateway: Gateway,
+  account: Address,
+  call: SponsoredCall,
+  kind: RelayKind = "relay",
+  now = Date.now(),
+): Promise<{ hash: Hash }> {
   const wallet = gateway.relayerClient;
   if (wallet === undefined || gateway.config.relayerAccount === undefined) throw relayerNotConfigured();
-  if (session.address !== call.patient) {
-    throw forbidden(
-      `You are signed in as ${session.address}, and this signature is ${call.patient}'s: the gas-free relay sends ` +
-        "only the signed-in patient's own consent changes.",
-      "not_your_signature",
-    );
-  }
   const quota = gateway.config.relayQuota;
-  await checkRelayQuota(gateway.db, quota, call.patient, now);
+  await checkRelayQuota(gateway.db, quota, account, now, kind);
   const { request, gas } = await simulate(gateway, call);
   // The transaction is sent with this gas limit, so the budget counts the most it can cost.
-  const { day } = await reserveRelay(gateway.db, quota, call.patient, Number(gas), now);
+  const { day } = await reserveRelay(gateway.db, quota, account, Number(gas), now, kind);
   try {
     const hash: Hash = await serialised(() => wallet.writeContract({ ...(request as object), gas } as never));
     return { hash };
   } catch (error) {
     // The node refused it, so nothing was sent: the reservation is given back. A lost connection keeps it counted,
     // since the transaction may have reached the node.
-    if (!isTransportFailure(error)) await releaseRelay(gateway.db, call.patient, Number(gas), day);
+    if (!isTransportFailure(error)) await releaseRelay(gateway.db, account, Number(gas), day, kind);
     console.error("gateway: relay send failed:", error);
     const reason = error instanceof BaseError ? error.shortMessage : "no answer";
     throw new GatewayError(
@@ -89,4 +94,23 @@ export async function relay(gateway: Gateway, session: Session, call: RelayCall,
       `The relay could not send the transaction (${reason}). Try again shortly.`,
     );
   }
+}
+
+/** Relays the signed-in patient's own signed consent change; the transaction hash once the node accepted it. */
+export async function relay(gateway: Gateway, session: Session, call: RelayCall, now = Date.now()) {
+  if (gateway.relayerClient === undefined || gateway.config.relayerAccount === undefined) throw relayerNotConfigured();
+  if (session.address !== call.patient) {
+    throw forbidden(
+      `You are signed in as ${session.address}, and this signature is ${call.patient}'s: the gas-free relay sends ` +
+        "only the signed-in patient's own consent changes.",
+      "not_your_signature",
+    );
+  }
+  const contract: SponsoredCall = {
+    address: gateway.config.addresses.consentRegistry,
+    abi: abis.ConsentRegistry,
+    functionName: call.functionName,
+    args: call.args,
+  };
+  return sendSponsored(gateway, call.patient, contract, "relay", now);
 }

@@ -157,6 +157,22 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 6,
+    name: "passkey accounts",
+    sql: `
+      CREATE TABLE passkey_accounts (
+        account text PRIMARY KEY,            -- checksummed; PatientAccountFactory.predictAddress(x, y)
+        x text NOT NULL,                     -- the passkey's P-256 public key, 0x + 64 hex digits each (public data)
+        y text NOT NULL,
+        credential_id text NOT NULL UNIQUE,  -- the WebAuthn credential id (base64url), for a returning patient's lookup
+        created_at bigint NOT NULL,          -- unix milliseconds
+        deployment_tx text,                  -- the sponsored createAccount's hash; NULL when none was sent (or it failed)
+        deployment_claimed_at bigint,        -- a request is sending the deployment since then: no second one meanwhile
+        deployed_at bigint                   -- when the gateway saw its code on chain (unix milliseconds)
+      );
+    `,
+  },
 ];
 
 // Any constant: keeps two gateway processes from migrating one Postgres at the same time.
