@@ -3,12 +3,13 @@
 // pays), a returning patient picks a passkey they already have. The browser's prompt starts inside the click, as
 // Safari requires; the signing code is fetched when the panel opens.
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useState, useSyncExternalStore } from "react";
 import { useConnect, useConnectors } from "wagmi";
 import { PASSKEY_CONNECTOR_TYPE } from "@/app/_lib/passkeyConnector";
 import { describeVaultFailure } from "@/app/_lib/gatewayClient";
 import { createPasskey, getAssertion, passkeysAvailable } from "@/lib/passkey/ceremony";
 
+const noSubscription = () => () => {};
 const loadSigner = () => import("@/app/_lib/passkeySigner");
 const randomChallenge = () =>
   `0x${Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("")}` as const;
@@ -19,11 +20,11 @@ export function PasskeyPanel({ onConnected }: { onConnected: () => void }) {
   const queryClient = useQueryClient();
   const [step, setStep] = useState<string>();
   const [error, setError] = useState<string>();
-  const [available, setAvailable] = useState(true);
+  // Known only in the browser (a secure context with WebAuthn); assumed on the server, so nothing flashes.
+  const available = useSyncExternalStore(noSubscription, passkeysAvailable, () => true);
   const busy = step !== undefined;
 
   useEffect(() => {
-    setAvailable(passkeysAvailable());
     void loadSigner();
   }, []);
 
@@ -56,10 +57,11 @@ export function PasskeyPanel({ onConnected }: { onConnected: () => void }) {
   const useExisting = () =>
     run(async () => {
       setStep("Choose your passkey…");
-      const assertion = await getAssertion({ challenge: randomChallenge() });
+      const challenge = randomChallenge();
+      const assertion = await getAssertion({ challenge });
       const signer = await loadSigner();
       setStep("Finding your account…");
-      return signer.findPasskeyAccount(assertion);
+      return signer.findPasskeyAccount(assertion, challenge);
     });
 
   if (!available) {

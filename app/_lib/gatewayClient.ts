@@ -3,6 +3,7 @@
 // are pure, so they are unit-tested without a server.
 import { isAddress, type Address, type Hex } from "viem";
 import type { RelayBody } from "@/lib/consentSignatures";
+import type { ExecuteBody } from "@/lib/passkey/accountCalls";
 import { CLIENT_HEADER } from "@/lib/gatewayHeaders";
 import { describeFailure } from "./txErrors";
 import { fromBase64Url, toBase64Url } from "@/lib/vault/encoding";
@@ -138,7 +139,7 @@ export const gatewayPaths = {
   relay: () => "/api/relay",
   accounts: () => "/api/accounts",
   accountOfCredential: (credentialId: string) => {
-    if (!/^[A-Za-z0-9_-]{16,1400}$/.test(credentialId)) throw new Error("Not a passkey credential id.");
+    if (!/^[A-Za-z0-9_-]{16,1364}$/.test(credentialId)) throw new Error("Not a passkey credential id.");
     return `/api/accounts?${new URLSearchParams({ credentialId })}`;
   },
   accountExecute: (account: Address) => `/api/accounts/${checkAddress(account, "account")}/execute`,
@@ -422,17 +423,21 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
      * Asks the gateway to deploy (and pay for) the passkey account of (x, y); needs a session of the predicted account.
      * Idempotent: an account already deployed is returned as it is.
      */
-    createAccount(passkey: { x: Hex; y: Hex; credentialId: string }): Promise<PasskeyAccountInfo & { hash?: Hex }> {
+    createAccount(passkey: {
+      x: Hex;
+      y: Hex;
+      credentialId: string;
+    }): Promise<{ account: Address; deployed: boolean; transactionHash?: Hex }> {
       return json(gatewayPaths.accounts(), sendJson("POST", passkey));
     },
 
     /** Relays a passkey account's signed execution (executeBySig); the transaction hash. Needs its session. */
-    async executeForAccount(
-      account: Address,
-      execution: { executionData: Hex; nonce: bigint; deadline: bigint; signature: Hex },
-    ): Promise<Hex> {
-      const body = { ...execution, nonce: execution.nonce.toString(), deadline: execution.deadline.toString() };
-      return (await json<{ hash: Hex }>(gatewayPaths.accountExecute(account), sendJson("POST", body))).hash;
+    async executeForAccount(account: Address, execution: ExecuteBody): Promise<Hex> {
+      const body = await json<{ transactionHash: Hex }>(
+        gatewayPaths.accountExecute(account),
+        sendJson("POST", execution),
+      );
+      return body.transactionHash;
     },
 
     /** Asks the gateway to anchor the pending reads now (it may defer: at most one anchor an interval). */

@@ -18,11 +18,14 @@ import {
 } from "viem";
 import { getBlock, getCode, readContract, waitForTransactionReceipt } from "viem/actions";
 import { appConfig } from "./appConfig";
+import { passkeyContracts } from "./passkeyContracts";
 import { SESSION_HOURS, SIWE_STATEMENT } from "@/app/_hooks/useGatewaySession";
 import { gateway, GatewayError, type GatewaySession } from "./gatewayClient";
 import { requestApproval } from "./passkeyApproval";
 import { describeCall, describeMessage, describeTypedData, type ApprovalWords } from "./passkeyApprovalWords";
 import { rememberPasskey, storedPasskeys, type StoredPasskey } from "./passkeyStore";
+import { encodeAccountCalls, executeBody } from "@/lib/passkey/accountCalls";
+import { recoverPublicKeys } from "@/lib/passkey/recoverPublicKey";
 import {
   getAssertion,
   NoPrfError,
@@ -31,32 +34,31 @@ import {
   type PasskeyAssertion,
 } from "@/lib/passkey/ceremony";
 import {
-  encodeCalls,
   messageChallenge,
   passkeySignature,
   passkeyTypedDataSignature,
   typedDataChallenge,
   type PasskeySignerRef,
 } from "@/lib/passkey/webauthnSignature";
-import { abis, patientAccountFactoryAddress } from "@/lib/contracts/deployedContracts";
 import { deriveEncryptionKeyPairFromPrf, type EncryptionKeyPair } from "@/lib/vault/encryptionKey";
 
 /** How long a signed execution stays valid: long enough for a slow relay, short enough that a lost one dies soon. */
 const EXECUTION_LIFETIME_SECONDS = 10n * 60n;
 
 const client = createClient({ chain: appConfig.chain, transport: http(appConfig.rpcUrl, { batch: true }) });
-const factory = () => ({ address: patientAccountFactoryAddress(appConfig.chain.id), abi: abis.PatientAccountFactory });
+const factory = () => passkeyContracts(appConfig.chain.id).factory;
+const accountAbi = () => passkeyContracts(appConfig.chain.id).accountAbi;
 
 let verifier: Promise<Address> | undefined;
 /** The WebAuthn verifier every passkey signer names: read once from the factory's implementation. */
 function webAuthnVerifier(): Promise<Address> {
   verifier ??= (async () => {
-    const implementation = await readContract(client, { ...factory(), functionName: "implementation" });
-    return readContract(client, {
+    const implementation = (await readContract(client, { ...factory(), functionName: "implementation" })) as Address;
+    return (await readContract(client, {
       address: implementation,
-      abi: abis.PatientAccount,
+      abi: accountAbi(),
       functionName: "webAuthnVerifier",
-    });
+    })) as Address;
   })();
   verifier.catch(() => (verifier = undefined));
   return verifier;
@@ -74,7 +76,7 @@ export async function isDeployed(account: Address): Promise<boolean> {
 
 /** The address the factory deploys (or deployed) the account of this passkey at. */
 export function predictAccount(x: Hex, y: Hex): Promise<Address> {
-  return readContract(client, { ...factory(), functionName: "predictAddress", args: [x, y] });
+  return readContract(client, { ...factory(), functionName: "predictAddress", args: [x, y] }) as Promise<Address>;
 }
 
 /** The plain words first; the passkey prompt once the patient continues (inside that click). */
@@ -91,7 +93,7 @@ async function counterfactual(passkey: StoredPasskey, signature: Hex): Promise<H
   return serializeErc6492Signature({
     address: factory().address,
     data: encodeFunctionData({
-      abi: abis.PatientAccountFactory,
+      abi: factory().abi,
       functionName: "createAccount",
       args: [passkey.x, passkey.y],
     }),
@@ -140,23 +142,23 @@ export async function sendTransaction(
   if (!request.to) throw new PasskeyError("A passkey account cannot deploy contracts.");
   const account = passkey.account;
   const call = { target: getAddress(request.to), value: BigInt(request.value ?? 0), data: request.data ?? "0x" };
-  const executionData = encodeCalls([call]);
-  const accountContract = { address: account, abi: abis.PatientAccount } as const;
+  const executionData = encodeAccountCalls([call]);
+  const accountContract = { address: account, abi: accountAbi() };
   const [nonce, latest, signer] = await Promise.all([
-    readContract(client, { ...accountContract, functionName: "nonces", args: [account] }),
+    readContract(client, { ...accountContract, functionName: "nonces", args: [account] }) as Promise<bigint>,
     getBlock(client, { blockTag: "latest" }),
     signerOf(passkey),
   ]);
   const deadline = latest.timestamp + EXECUTION_LIFETIME_SECONDS;
   // The digest as the account computes it, so a domain mismatch cannot make the passkey sign something unusable.
-  const challenge = await readContract(client, {
+  const challenge = (await readContract(client, {
     ...accountContract,
     functionName: "executeDigest",
     args: [executionData, nonce, deadline],
-  });
+  })) as Hex;
   const words = describeCall({ to: call.target, data: call.data, value: call.value }, appConfig.addresses);
   const assertion = await approveAndSign(words, passkey, challenge);
-  const execution = { executionData, nonce, deadline, signature: passkeySignature(signer, assertion) };
+  const execution = executeBody({ calls: [call], nonce, deadline, signature: passkeySignature(signer, assertion) });
   try {
     return await gateway.executeForAccount(account, execution);
   } catch (error) {
@@ -220,7 +222,7 @@ export async function deployAccount(passkey: StoredPasskey, onStep: (step: strin
   await signIn(passkey);
   onStep("Creating your account on the chain (MedConsent pays the fee)…");
   const created = await gateway.createAccount({ x: passkey.x, y: passkey.y, credentialId: passkey.credentialId });
-  if (created.hash) await waitForTransactionReceipt(client, { hash: created.hash });
+  if (created.transactionHash) await waitForTransactionReceipt(client, { hash: created.transactionHash });
   for (let tries = 0; tries < 30 && !(await isDeployed(passkey.account)); tries++) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
@@ -231,11 +233,23 @@ export async function deployAccount(passkey: StoredPasskey, onStep: (step: strin
  * A returning patient on a browser that does not know their passkey: the device lists their MedConsent passkeys
  * (one prompt), and the gateway says which account the chosen one controls.
  */
-export async function findPasskeyAccount(assertion: PasskeyAssertion): Promise<StoredPasskey> {
+export async function findPasskeyAccount(assertion: PasskeyAssertion, challenge: Hex): Promise<StoredPasskey> {
   const known = storedPasskeys().find((p) => p.credentialId === assertion.credentialId);
   if (known) {
     rememberPasskey(known);
     return known;
+  }
+  // A passkey added to an account carries the account as its user handle; its public key is recovered from the
+  // signature and must be one of the account's passkeys.
+  if (assertion.userHandle !== undefined && assertion.userHandle.length === 42) {
+    const account = getAddress(assertion.userHandle);
+    for (const key of recoverPublicKeys(assertion, challenge)) {
+      if (await isPasskeyOf(account, key.x, key.y)) {
+        const passkey: StoredPasskey = { credentialId: assertion.credentialId, ...key, account };
+        rememberPasskey(passkey);
+        return passkey;
+      }
+    }
   }
   const found = await gateway.accountOfCredential(assertion.credentialId);
   if (found === null) {
@@ -278,3 +292,41 @@ export async function unlockEncryptionKey(passkey: StoredPasskey): Promise<Encry
   if (passkey.prf !== true) rememberPasskey({ ...passkey, prf: true });
   return deriveEncryptionKeyPairFromPrf(assertion.prfOutput, passkey.account);
 }
+
+/** Whether the passkey (x, y) controls `account` (false when the account does not exist). */
+export async function isPasskeyOf(account: Address, x: Hex, y: Hex): Promise<boolean> {
+  if (!(await isDeployed(account))) return false;
+  return (await readContract(client, {
+    address: account,
+    abi: accountAbi(),
+    functionName: "isPasskey",
+    args: [x, y],
+  })) as boolean;
+}
+
+/** The passkeys that control the account (its ERC-7913 signers: verifier ‖ x ‖ y), for the passkey list. */
+export async function passkeysOf(account: Address): Promise<{ x: Hex; y: Hex }[]> {
+  const signers = (await readContract(client, {
+    address: account,
+    abi: accountAbi(),
+    functionName: "getSigners",
+    args: [0n, 64n],
+  })) as Hex[];
+  // verifier (20 bytes) ‖ x (32) ‖ y (32)
+  return signers
+    .filter((signer) => signer.length === 2 + 2 * 84)
+    .map((signer) => ({ x: `0x${signer.slice(42, 106)}` as Hex, y: `0x${signer.slice(106)}` as Hex }));
+}
+
+/** The account's recovery delegate, or undefined when it names none. */
+export async function recoveryDelegateOf(account: Address): Promise<Address | undefined> {
+  const delegate = (await readContract(client, {
+    address: account,
+    abi: accountAbi(),
+    functionName: "recoveryDelegate",
+  })) as Address;
+  return /^0x0{40}$/.test(delegate) ? undefined : delegate;
+}
+
+/** The account's ABI, for the passkey-management writes the dashboard sends through the connector. */
+export const patientAccountAbi = accountAbi;

@@ -26,7 +26,7 @@ export function parseStoredPasskeys(raw: string | null): StoredPasskey[] {
   return parsed.flatMap((item: unknown): StoredPasskey[] => {
     if (typeof item !== "object" || item === null) return [];
     const { credentialId, x, y, account, prf } = item as Record<string, unknown>;
-    if (typeof credentialId !== "string" || !/^[A-Za-z0-9_-]{16,1400}$/.test(credentialId)) return [];
+    if (typeof credentialId !== "string" || !/^[A-Za-z0-9_-]{16,1364}$/.test(credentialId)) return [];
     const coordinate = (v: unknown): v is Hex => typeof v === "string" && isHex(v) && v.length === 66;
     if (!coordinate(x) || !coordinate(y)) return [];
     if (typeof account !== "string" || !isAddress(account)) return [];
@@ -43,9 +43,23 @@ const storage = () => (typeof window === "undefined" ? undefined : window.localS
 
 export const storedPasskeys = () => parseStoredPasskeys(storage()?.getItem(PASSKEYS_KEY) ?? null);
 
+// The parsed list, kept while the stored text is unchanged, so React's useSyncExternalStore sees a stable value.
+let cached: { raw: string | null; current: StoredPasskey | undefined } | undefined;
+
 /** The passkey the connector uses: the last one chosen in this browser. */
-export const currentPasskey = (): StoredPasskey | undefined => storedPasskeys().at(-1);
+export function currentPasskey(): StoredPasskey | undefined {
+  const raw = storage()?.getItem(PASSKEYS_KEY) ?? null;
+  if (cached?.raw !== raw) cached = { raw, current: parseStoredPasskeys(raw).at(-1) };
+  return cached.current;
+}
+
+const listeners = new Set<() => void>();
+export const subscribeToPasskeys = (listener: () => void) => {
+  listeners.add(listener);
+  return () => void listeners.delete(listener);
+};
 
 export function rememberPasskey(passkey: StoredPasskey): void {
   storage()?.setItem(PASSKEYS_KEY, JSON.stringify(withPasskey(storedPasskeys(), passkey)));
+  listeners.forEach((listener) => listener());
 }

@@ -101,13 +101,23 @@ const bytes = (buffer: ArrayBuffer) => new Uint8Array(buffer.slice(0));
  * Creates a discoverable passkey (resident key, user verification) for a new patient account, asking for the PRF
  * extension. `userName` is what the device's passkey list shows.
  */
-export async function createPasskey({ userName }: { userName: string }): Promise<CreatedPasskey> {
+export async function createPasskey({
+  userName,
+  userId,
+}: {
+  userName: string;
+  /**
+   * The WebAuthn user handle, returned by every later assertion. For a passkey added to an existing account it is the
+   * account's 20 bytes, so another device finds the account from the passkey alone; random for a new account.
+   */
+  userId?: Uint8Array<ArrayBuffer>;
+}): Promise<CreatedPasskey> {
   let credential: PublicKeyCredential;
   try {
     credential = (await navigator.credentials.create({
       publicKey: {
         rp: { name: "MedConsent" },
-        user: { id: crypto.getRandomValues(new Uint8Array(16)), name: userName, displayName: userName },
+        user: { id: userId ?? crypto.getRandomValues(new Uint8Array(16)), name: userName, displayName: userName },
         challenge: crypto.getRandomValues(new Uint8Array(32)),
         pubKeyCredParams: [{ type: "public-key", alg: ES256 }],
         authenticatorSelection: { residentKey: "required", requireResidentKey: true, userVerification: "required" },
