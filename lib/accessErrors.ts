@@ -84,6 +84,37 @@ const MESSAGES: Record<string, (args: Args) => string> = {
     "Anchor it in smaller batches.",
   DisclosureLogSequenceExhausted: ([to]) =>
     `A disclosure batch cannot end at ${String(to)}, the last sequence number there is: no batch could follow it.`,
+  // passkey accounts (PatientAccount, PatientAccountFactory) and the OpenZeppelin parts they are built from
+  PatientAccountExpiredSignature: () => "The passkey signature's deadline has passed: confirm with your passkey again.",
+  PatientAccountInvalidSignature: () =>
+    "The passkey signature does not match this request (another passkey, another account or chain, a removed " +
+    "passkey, or changed calls): confirm with your passkey again.",
+  PatientAccountInvalidPasskey: () =>
+    "This is not a valid passkey public key (not a point on the P-256 curve): register the passkey again.",
+  PatientAccountUnauthorizedRecovery: ([caller]) =>
+    `${short(caller)} is not this account's recovery delegate (none is named, or its one recovery was already used).`,
+  AccountUnauthorized: ([sender]) =>
+    `${short(sender)} may not do this: only the account itself, through a request signed with one of its passkeys.`,
+  InvalidAccountNonce: ([, currentNonce]) =>
+    `This signed request was already used or is out of order: the account expects request number ${String(currentNonce)}. Sign again.`,
+  MultiSignerERC7913AlreadyExists: () => "This passkey already belongs to the account.",
+  MultiSignerERC7913NonexistentSigner: () => "This passkey does not belong to the account (already removed?).",
+  MultiSignerERC7913UnreachableThreshold: () =>
+    "The account's last passkey cannot be removed: add another device's passkey first.",
+  MultiSignerERC7913InvalidSigner: () => "This is not a valid signer for the account.",
+  MultiSignerERC7913ZeroThreshold: () => "An account needs at least one passkey to sign.",
+  InvalidInitialization: () => "This account is already set up (or is the shared implementation, which never is).",
+  NotInitializing: () => "The account can only be set up while it is being created.",
+  UnsupportedExecutionMode: () => "The account runs calls only as one plain batch (ERC-7821 batch mode).",
+  ERC7579DecodingError: () => "The batch of calls is not encoded correctly (ERC-7821 batch of target, value, data).",
+  ERC7579UnsupportedExecType: () => "The account does not support this kind of execution.",
+  FailedCall: () => "A call in the batch failed without saying why.",
+  FailedDeployment: () => "The account could not be deployed.",
+  InsufficientBalance: ([balance, needed]) =>
+    `Not enough ether for this: ${String(balance)} wei available, ${String(needed)} needed.`,
+  InvalidShortString: () => "The account's name in its signature domain is invalid.",
+  StringTooLong: () => "The account's name in its signature domain is too long.",
+  OutOfRangeAccess: () => "The request asked for a passkey that does not exist in the account's list.",
 };
 
 /** A decoded custom error in plain words; falls back to its name for errors this table does not know. */

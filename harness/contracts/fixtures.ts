@@ -1,14 +1,20 @@
 // Named fixtures for loadFixture: each builds one scenario on a fresh snapshot.
 import { ethers, ignition } from "hardhat";
 import MedConsentModule from "@/ignition/modules/MedConsent";
-import type { ConsentRegistry, ProviderRegistry, RecordRegistry } from "@/typechain-types";
+import type {
+  ConsentRegistry,
+  KeyDirectory,
+  PatientAccountFactory,
+  ProviderRegistry,
+  RecordRegistry,
+} from "@/typechain-types";
 import { Action, Category, ProviderKind, Purpose, categories, DAY } from "./codes";
 import { latestTime } from "./time";
 
 export const CREDENTIAL = ethers.id("licence:demo");
 export const ADMIN_DELAY = DAY;
 
-/** The three contracts deployed through the production Ignition module, and named accounts. */
+/** The contracts deployed through the production Ignition module, and named accounts. */
 export async function deployFixture() {
   const [admin, registrar, patient, clinic, lab, hospital, delegate, stranger, relayer, other] =
     await ethers.getSigners();
@@ -16,11 +22,15 @@ export async function deployFixture() {
   const providerRegistry = deployed.providerRegistry as unknown as ProviderRegistry;
   const consentRegistry = deployed.consentRegistry as unknown as ConsentRegistry;
   const recordRegistry = deployed.recordRegistry as unknown as RecordRegistry;
+  const keyDirectory = deployed.keyDirectory as unknown as KeyDirectory;
+  const patientAccountFactory = deployed.patientAccountFactory as unknown as PatientAccountFactory;
   await providerRegistry.grantRole(await providerRegistry.REGISTRAR_ROLE(), registrar.address);
   return {
     providerRegistry,
     consentRegistry,
     recordRegistry,
+    keyDirectory,
+    patientAccountFactory,
     admin,
     registrar,
     patient,

@@ -14,8 +14,10 @@ const MedConsentModule = buildModule("MedConsent", (m) => {
   const recordRegistry = m.contract("RecordRegistry", [consentRegistry]);
   const keyDirectory = m.contract("KeyDirectory");
   const disclosureLog = m.contract("DisclosureLog", [adminDelay, admin]);
+  // Deploys the passkey accounts' WebAuthn verifier and implementation itself: its address fixes every account's.
+  const patientAccountFactory = m.contract("PatientAccountFactory");
 
-  return { providerRegistry, consentRegistry, recordRegistry, keyDirectory, disclosureLog };
+  return { providerRegistry, consentRegistry, recordRegistry, keyDirectory, disclosureLog, patientAccountFactory };
 });
 
 export default MedConsentModule;

@@ -3,13 +3,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import {
-  BINDINGS_FILE,
-  CONTRACT_NAMES,
-  readDeployment,
-  writeBindings,
-  type ContractAbis,
-} from "@/scripts/lib/bindings";
+import { BINDINGS_FILE, ABI_NAMES, readDeployment, writeBindings, type ContractAbis } from "@/scripts/lib/bindings";
 import { requiredSecrets } from "@/scripts/lib/networks";
 import { requireSecrets } from "@/scripts/lib/secrets";
 
@@ -45,7 +39,7 @@ task("deploy", "Deploys MedConsent with Ignition's CREATE2 strategy and regenera
       return;
     }
     const abis = Object.fromEntries(
-      await Promise.all(CONTRACT_NAMES.map(async (name) => [name, (await hre.artifacts.readArtifact(name)).abi])),
+      await Promise.all(ABI_NAMES.map(async (name) => [name, (await hre.artifacts.readArtifact(name)).abi])),
     ) as ContractAbis;
     const chains = writeBindings(hre.config.paths.root, path.join(hre.config.paths.ignition, "deployments"), abis);
     console.log(`\nBindings for chains ${chains.join(", ")} written to ${BINDINGS_FILE}`);

@@ -15,10 +15,17 @@ import { describeFailure } from "@/app/_lib/txErrors";
 
 const PATIENT = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
 const CLINIC = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+/** A sample argument of each non-numeric ABI type the contracts' errors use (addresses: PATIENT). */
+const SAMPLE_BY_TYPE: Record<string, unknown> = {
+  bytes1: "0xab",
+  bytes32: `0x${"ab".repeat(32)}`,
+  bytes: "0xabcdef",
+  string: "sample",
+};
 
 describe("error decoding", function () {
-  it("explains every custom error of the five contracts in words, not as a generic fallback", function () {
-    const errors = [
+  it("explains every custom error of the contracts in words, not as a generic fallback", function () {
+    const registryErrors = [
       ...abis.ConsentRegistry,
       ...abis.ProviderRegistry,
       ...abis.RecordRegistry,
@@ -29,7 +36,12 @@ describe("error decoding", function () {
         ? [item]
         : [],
     );
-    expect(errors.length).to.be.greaterThan(35);
+    // Every error a passkey account or its factory can raise, OpenZeppelin's included, is shown to patients too.
+    const accountErrors = [...abis.PatientAccount, ...abis.PatientAccountFactory].flatMap((item) =>
+      item.type === "error" ? [item] : [],
+    );
+    const errors = [...registryErrors, ...accountErrors];
+    expect(errors.length).to.be.greaterThan(55);
     for (const error of errors) {
       const args =
         error.type === "error"
@@ -97,12 +109,12 @@ describe("error decoding", function () {
       args: [PATIENT, CLINIC],
     });
 
-    it("decodes every custom error of the five contracts, by name and with its arguments", function () {
+    it("decodes every custom error of the contracts, by name and with its arguments", function () {
       for (const [contract, abi] of Object.entries(abis)) {
         for (const item of abi as Abi) {
           if (item.type !== "error") continue;
           const args = item.inputs.map((input) =>
-            input.type.startsWith("uint") ? 7n : input.type === "bytes32" ? `0x${"ab".repeat(32)}` : PATIENT,
+            input.type.startsWith("uint") ? 7n : (SAMPLE_BY_TYPE[input.type] ?? PATIENT),
           );
           const data = encodeErrorResult({ abi: [item], errorName: item.name, args });
           expect(decodeRevert({ data }), `${contract}.${item.name}`).to.deep.equal({ errorName: item.name, args });
