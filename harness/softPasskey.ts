@@ -1,11 +1,11 @@
-// A software WebAuthn authenticator for tests and benchmarks: a node:crypto P-256 key that answers
+// A software WebAuthn authenticator for tests and benchmarks: a P-256 key (node:crypto) that answers
 // navigator.credentials.get() as a platform authenticator would (flags UP|UV, clientDataJSON of type webauthn.get).
-import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { p256 } from "@noble/curves/nist.js";
 import type { Hex } from "viem";
 import {
   base64UrlEncode,
   P256_N,
-  parseDerSignature,
   type PasskeyPublicKey,
   type WebAuthnAssertion,
 } from "@/lib/passkey/webauthnSignature";
@@ -22,24 +22,37 @@ export interface SignOptions {
   highS?: boolean;
 }
 
+export interface SoftPasskeyOptions {
+  /** A fixed private key (32 bytes), for runs that must be byte-for-byte repeatable (the gas benchmark). */
+  privateKey?: Hex;
+  rpId?: string;
+  origin?: string;
+}
+
 const toHex = (bytes: Uint8Array): Hex => `0x${Buffer.from(bytes).toString("hex")}`;
 
+/**
+ * The key is a node:crypto P-256 key (or a fixed one); signatures use RFC 6979 deterministic ECDSA (@noble/curves), so
+ * the same key, challenge and options always give the same assertion and the same gas.
+ */
 export class SoftPasskey {
   readonly publicKey: PasskeyPublicKey;
-  private readonly privateKey: KeyObject;
+  private readonly privateKey: Uint8Array;
+  private readonly rpId: string;
+  private readonly origin: string;
   private signCount = 0;
 
-  constructor(
-    private readonly rpId = "localhost",
-    private readonly origin = "http://localhost:3000",
-  ) {
-    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    this.privateKey = privateKey;
-    const jwk = publicKey.export({ format: "jwk" });
-    this.publicKey = {
-      x: toHex(Buffer.from(jwk.x!, "base64url")),
-      y: toHex(Buffer.from(jwk.y!, "base64url")),
-    };
+  constructor(options: SoftPasskeyOptions = {}) {
+    this.rpId = options.rpId ?? "localhost";
+    this.origin = options.origin ?? "http://localhost:3000";
+    if (options.privateKey !== undefined) {
+      this.privateKey = Buffer.from(options.privateKey.slice(2), "hex");
+    } else {
+      const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+      this.privateKey = Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url");
+    }
+    const point = p256.getPublicKey(this.privateKey, false); // 0x04 ‖ x ‖ y
+    this.publicKey = { x: toHex(point.slice(1, 33)), y: toHex(point.slice(33, 65)) };
   }
 
   /** An assertion over `challenge` (32 bytes): signs sha256(authenticatorData ‖ sha256(clientDataJSON)). */
@@ -55,16 +68,17 @@ export class SoftPasskey {
       crossOrigin: false,
     });
     const clientDataHash = createHash("sha256").update(clientDataJSON).digest();
-    const der = sign("sha256", Buffer.concat([authenticatorData, clientDataHash]), {
-      key: this.privateKey,
-      dsaEncoding: "der",
+    // prehash: the authenticator signs the SHA-256 of its data, as WebAuthn's ES256 does.
+    const compact = p256.sign(Buffer.concat([authenticatorData, clientDataHash]), this.privateKey, {
+      prehash: true,
+      lowS: true,
     });
-    const { r, s } = parseDerSignature(der);
-    const low = s > P256_N / 2n ? P256_N - s : s;
+    const r = BigInt(toHex(compact.slice(0, 32)));
+    const s = BigInt(toHex(compact.slice(32, 64)));
     return {
       authenticatorData: toHex(authenticatorData),
       clientDataJSON,
-      signature: { r, s: options.highS ? P256_N - low : low },
+      signature: { r, s: options.highS ? P256_N - s : s },
     };
   }
 }

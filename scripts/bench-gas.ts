@@ -12,11 +12,15 @@ import {
   verdict,
 } from "@/harness/contracts/gas";
 import { measureVaultOperations } from "@/harness/contracts/vaultGas";
+import { besideSignedGrant, measurePasskeyOperations } from "@/harness/contracts/passkeyGas";
 
 async function main() {
   if (hre.network.name !== "hardhat")
     throw new Error(`bench:gas runs on the in-process hardhat network, not ${hre.network.name}`);
-  const operations = [...(await measureOperations()), ...(await measureVaultOperations())];
+  const operations = [
+    ...besideSignedGrant(await measureOperations(), await measurePasskeyOperations()),
+    ...(await measureVaultOperations()),
+  ];
   const anchors = await measureAnchors();
 
   console.log(
@@ -32,7 +36,8 @@ async function main() {
       ` + ${n(GAS.NEW_SLOT)} per new slot + ${n(GAS.CHANGED_SLOT)} per changed or cleared slot` +
       ` (${n(GAS.CLEAR_REFUND)} refunded when cleared) + ${n(GAS.COLD_SLOT_READ)} per cold slot read` +
       ` + ${n(GAS.COLD_ACCOUNT)} per cold account + logs (375 + 375 per topic + 8 per data byte)` +
-      ` + ${n(GAS.ECRECOVER)} per ecrecover. Each footprint below is checked against the transaction's trace.\n`,
+      ` + ${n(GAS.ECRECOVER)} per ecrecover + ${n(GAS.P256VERIFY)} per P256VERIFY (passkey signature).` +
+      ` Each footprint below is checked against the transaction's trace.\n`,
   );
   for (const m of [...operations, ...anchors]) console.log(`${formatArithmetic(m)}\n`);
 

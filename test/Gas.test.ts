@@ -9,6 +9,7 @@ import { CLINIC_TERMS, CREDENTIAL, providersFixture } from "@/harness/contracts/
 import { GOALS, REFERENCES, measureAnchors, measureOperations, measureTransaction } from "@/harness/contracts/gas";
 import { latestTime } from "@/harness/contracts/time";
 import { VAULT_GOALS, measureVaultOperations } from "@/harness/contracts/vaultGas";
+import { PASSKEY_GOALS, besideSignedGrant, measurePasskeyOperations } from "@/harness/contracts/passkeyGas";
 
 // solidity-coverage instruments the contracts and turns the optimizer off, so absolute gas means nothing under it; the
 // goals and the footprint model are skipped there. Equal costs for equal code paths still hold and still run.
@@ -189,13 +190,16 @@ describe("Gas", function () {
   (UNDER_COVERAGE ? describe.skip : describe)("Goals", function () {
     /** Every operation and anchor measured once, in order, on a fresh deployment (the vault's on another). */
     async function measuredFixture() {
-      const operations = [...(await measureOperations()), ...(await measureVaultOperations())];
+      const operations = [
+        ...besideSignedGrant(await measureOperations(), await measurePasskeyOperations()),
+        ...(await measureVaultOperations()),
+      ];
       const anchors = await measureAnchors();
       const byKey = new Map([...operations, ...anchors].map((m) => [m.key, m]));
       return { operations, anchors, byKey };
     }
 
-    for (const [key, goal] of Object.entries({ ...GOALS, ...VAULT_GOALS })) {
+    for (const [key, goal] of Object.entries({ ...GOALS, ...PASSKEY_GOALS, ...VAULT_GOALS })) {
       it(`${goal.operation}: at most ${goal.gas.toLocaleString("en-US")} gas`, async function () {
         const { byKey } = await loadFixture(measuredFixture);
         const measurement = byKey.get(key);

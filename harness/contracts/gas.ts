@@ -24,6 +24,7 @@ export const GAS = {
   LOG_TOPIC: 375,
   LOG_DATA_BYTE: 8,
   ECRECOVER: 3_000,
+  P256VERIFY: 6_900, // EIP-7951 (Osaka): the secp256r1 verification precompile at 0x100
   FLOOR_PER_TOKEN: 10, // EIP-7623: a transaction pays at least 21,000 + 10 per calldata token (zero byte 1, other 4)
 } as const;
 
@@ -67,6 +68,8 @@ export interface Footprint {
   logs: { event: string; topics: number; dataBytes: number }[];
   /** Signatures recovered with the ecrecover precompile: 3,000 each. */
   ecrecovers: number;
+  /** P-256 (passkey) signatures verified by the P256VERIFY precompile: 6,900 each. */
+  p256Verifications?: number;
 }
 
 export interface MinimumTerm {
@@ -151,6 +154,7 @@ export function theoreticalMinimum(data: string, footprint: Footprint): { minimu
     terms.push({ label: `log ${log.event}`, detail, gas: logCost(log) });
   }
   add(footprint.ecrecovers, GAS.ECRECOVER, "ecrecover");
+  add(footprint.p256Verifications ?? 0, GAS.P256VERIFY, "P-256 verification");
   const spent = terms.reduce((sum, term) => sum + term.gas, 0);
   const refund = Math.min(footprint.clearedSlots.length * GAS.CLEAR_REFUND, Math.floor(spent / 5));
   if (refund > 0) terms.push({ label: "refund for clearing", gas: -refund });
@@ -178,17 +182,25 @@ const word = (item: string) => BigInt(item.startsWith("0x") ? item : `0x${item}`
 const toAddress = (value: bigint) => ethers.getAddress(ethers.toBeHex(value & ((1n << 160n) - 1n), 20));
 const PRECOMPILE_MAX = 0x100n;
 const ECRECOVER = 1n;
+const P256VERIFY = 0x100n;
 
 interface Traced {
   reads: Map<string, { address: string; slot: bigint }>;
   writes: Map<string, { address: string; slot: bigint }>;
   accounts: Set<string>;
   ecrecovers: number;
+  p256Verifications: number;
 }
 
 /** Storage slots, accounts and ecrecover calls of a trace, tracking which contract executes at each call depth. */
 function walkTrace(structLogs: StructLog[], to: string): Traced {
-  const traced: Traced = { reads: new Map(), writes: new Map(), accounts: new Set(), ecrecovers: 0 };
+  const traced: Traced = {
+    reads: new Map(),
+    writes: new Map(),
+    accounts: new Set(),
+    ecrecovers: 0,
+    p256Verifications: 0,
+  };
   const executing: string[] = [];
   executing[1] = ethers.getAddress(to);
   let pendingCall: { depth: number; address: string } | undefined;
@@ -213,6 +225,7 @@ function walkTrace(structLogs: StructLog[], to: string): Traced {
         const callee = top(1);
         if (callee <= PRECOMPILE_MAX) {
           if (callee === ECRECOVER) traced.ecrecovers++;
+          if (callee === P256VERIFY) traced.p256Verifications++;
           break;
         }
         traced.accounts.add(toAddress(callee));
@@ -293,6 +306,12 @@ async function traceMismatches(
   ];
   if (footprint.ecrecovers !== traced.ecrecovers) {
     mismatches.push(`ecrecovers: declared ${footprint.ecrecovers}, traced ${traced.ecrecovers}`);
+  }
+  // A passkey signature verified in Solidity instead (no precompile) would show here as 0 and cost ~300,000 more.
+  if ((footprint.p256Verifications ?? 0) !== traced.p256Verifications) {
+    mismatches.push(
+      `P256VERIFY calls: declared ${footprint.p256Verifications ?? 0}, traced ${traced.p256Verifications}`,
+    );
   }
   const emitted = logs.map((log) => `${log.topics.length} topics, ${ethers.dataLength(log.data)} B`);
   const declared = footprint.logs.map((log) => `${log.topics} topics, ${log.dataBytes} B`);
@@ -790,6 +809,7 @@ export function formatArithmetic(m: Measurement): string {
     f.logs.map((log) => `${log.event}: ${log.topics} topics, ${log.dataBytes} data bytes`),
   );
   if (f.ecrecovers > 0) lines.push(`  ${"ecrecover".padEnd(13)} ${f.ecrecovers}`);
+  if (f.p256Verifications) lines.push(`  ${"P256VERIFY".padEnd(13)} ${f.p256Verifications}`);
   lines.push(`  calldata      ${m.calldata.bytes} bytes (${m.calldata.nonZero} non-zero, ${m.calldata.zero} zero)`);
   lines.push(`  = ${formatTerms(m.terms, m.minimum)}`);
   for (const mismatch of m.mismatches) lines.push(`  MODEL MISMATCH ${mismatch}`);

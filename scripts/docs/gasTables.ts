@@ -59,6 +59,7 @@ function footprint(m: Measurement): string {
     .filter(([, entries]) => entries.length > 0)
     .map(([verb, entries]) => `${verb} ${entries.map((entry) => `\`${entry}\``).join(", ")}`);
   if (f.ecrecovers > 0) text.push(`recovers ${f.ecrecovers} signature${f.ecrecovers > 1 ? "s" : ""}`);
+  if (f.p256Verifications) text.push(`verifies ${f.p256Verifications} P-256 signature with the P256VERIFY precompile`);
   return text.length > 0 ? text.join("; ") : "no storage written";
 }
 
@@ -68,6 +69,7 @@ function costKind(t: MinimumTerm): string {
     return "cold reads and calls";
   if (t.label === "calldata" || t.label.startsWith("log ")) return "event and calldata";
   if (t.label === "ecrecover" || t.label === "ecrecovers") return "signature recovery";
+  if (t.label.startsWith("P-256 verification")) return "signature verification";
   if (t.label === "intrinsic") return "intrinsic";
   return "storage written";
 }

@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { measureAnchors, measureOperations } from "@/harness/contracts/gas";
 import { measureVaultOperations } from "@/harness/contracts/vaultGas";
+import { besideSignedGrant, measurePasskeyOperations } from "@/harness/contracts/passkeyGas";
 import { codeDocs } from "./codeTables";
 import { gasDocs } from "./gasTables";
 import { pinBlockTimestamps } from "./pinnedClock";
@@ -18,7 +19,10 @@ async function measureGas() {
     throw new Error(`docs:generate measures gas on the in-process hardhat network, not ${hre.network.name}`);
   }
   pinBlockTimestamps(hre.network.provider);
-  const operations = [...(await measureOperations()), ...(await measureVaultOperations())];
+  const operations = [
+    ...besideSignedGrant(await measureOperations(), await measurePasskeyOperations()),
+    ...(await measureVaultOperations()),
+  ];
   const anchors = await measureAnchors();
   const compiler = hre.config.solidity.compilers[0];
   return {
