@@ -1,7 +1,7 @@
 // What a passkey prompt approves, in plain words. The WebAuthn prompt itself shows only "use your passkey", so the
 // portal says first what the signature will do: decoded from the call or the signed message, never from the page's
 // own label alone. Pure: unit-tested without a browser.
-import { decodeFunctionData, getAddress, type Address, type Hex } from "viem";
+import { decodeFunctionData, getAddress, isAddress, type Address, type Hex } from "viem";
 import { describeActions, describeCategories, describePurposes } from "@/lib/consentCodes";
 import { abis, type MedConsentContractName } from "@/lib/contracts/deployedContracts";
 import type { MedConsentAddresses } from "@/lib/consentClient";
@@ -39,6 +39,31 @@ function grantWords(
   return `${nameOf(names, grantee)} may ${describeActions(actions)} your ${describeCategories(categories)} for ${describePurposes(
     purposes,
   )} until ${formatDate(Number(expiresAt))}.`;
+}
+
+/**
+ * The provider a call or a typed message grants to or revokes from, so its registered name can be read before the
+ * words are shown; undefined for anything else.
+ */
+export function granteeOf(
+  request: { call: { to: Address; data?: Hex } } | { typedData: { message: Record<string, unknown> } },
+  addresses: MedConsentAddresses,
+): Address | undefined {
+  if ("typedData" in request) {
+    const grantee = request.typedData.message.grantee;
+    return typeof grantee === "string" && isAddress(grantee) ? grantee : undefined;
+  }
+  const { call } = request;
+  if (call.to.toLowerCase() !== addresses.consentRegistry.toLowerCase() || call.data === undefined) return undefined;
+  try {
+    const { functionName, args } = decodeFunctionData({ abi: abis.ConsentRegistry, data: call.data });
+    const list = (args ?? []) as readonly unknown[];
+    if (functionName === "grantConsent" || functionName === "revokeConsent") return list[0] as Address;
+    if (functionName === "grantConsentFor" || functionName === "revokeConsentFor") return list[1] as Address;
+  } catch {
+    // Not a ConsentRegistry call this page knows: no name to look up.
+  }
+  return undefined;
 }
 
 /** The words for one call the account will make (eth_sendTransaction through the account's signed execution). */

@@ -22,7 +22,14 @@ import { passkeyContracts } from "./passkeyContracts";
 import { SESSION_HOURS, SIWE_STATEMENT } from "@/app/_hooks/useGatewaySession";
 import { gateway, GatewayError, type GatewaySession } from "./gatewayClient";
 import { requestApproval } from "./passkeyApproval";
-import { describeCall, describeMessage, describeTypedData, type ApprovalWords } from "./passkeyApprovalWords";
+import {
+  describeCall,
+  describeMessage,
+  describeTypedData,
+  granteeOf,
+  type ApprovalWords,
+} from "./passkeyApprovalWords";
+import { portalClient } from "./portalClient";
 import { rememberPasskey, storedPasskeys, type StoredPasskey } from "./passkeyStore";
 import { encodeAccountCalls, executeBody } from "@/lib/passkey/accountCalls";
 import { recoverPublicKeys } from "@/lib/passkey/recoverPublicKey";
@@ -79,6 +86,16 @@ export function predictAccount(x: Hex, y: Hex): Promise<Address> {
   return readContract(client, { ...factory(), functionName: "predictAddress", args: [x, y] }) as Promise<Address>;
 }
 
+/** The registered name of the provider a change is about (undefined if none or unreadable: the address is shown). */
+async function namesFor(grantee: Address | undefined): Promise<(address: Address) => string | undefined> {
+  if (grantee === undefined) return () => undefined;
+  const name = await portalClient
+    .getProvider(grantee)
+    .then((provider) => provider.name || undefined)
+    .catch(() => undefined);
+  return (address) => (address.toLowerCase() === grantee.toLowerCase() ? name : undefined);
+}
+
 /** The plain words first; the passkey prompt once the patient continues (inside that click). */
 function approveAndSign(words: ApprovalWords, passkey: StoredPasskey, challenge: Hex): Promise<PasskeyAssertion> {
   return requestApproval(words, () => getAssertion({ challenge, credentialId: passkey.credentialId }));
@@ -120,14 +137,12 @@ export async function signTypedData(passkey: StoredPasskey, json: string): Promi
   void _domain;
   const definition = { ...typedData, types } as TypedDataDefinition;
   const challenge = typedDataChallenge(definition, { chainId: appConfig.chain.id, address: passkey.account });
-  const [signer, assertion] = await Promise.all([
+  const [signer, names] = await Promise.all([
     signerOf(passkey),
-    approveAndSign(
-      describeTypedData({ primaryType: String(typedData.primaryType), message: typedData.message }),
-      passkey,
-      challenge,
-    ),
+    namesFor(granteeOf({ typedData }, appConfig.addresses)),
   ]);
+  const words = describeTypedData({ primaryType: String(typedData.primaryType), message: typedData.message }, names);
+  const assertion = await approveAndSign(words, passkey, challenge);
   return passkeyTypedDataSignature(definition, signer, assertion);
 }
 
@@ -156,7 +171,8 @@ export async function sendTransaction(
     functionName: "executeDigest",
     args: [executionData, nonce, deadline],
   })) as Hex;
-  const words = describeCall({ to: call.target, data: call.data, value: call.value }, appConfig.addresses);
+  const names = await namesFor(granteeOf({ call: { to: call.target, data: call.data } }, appConfig.addresses));
+  const words = describeCall({ to: call.target, data: call.data, value: call.value }, appConfig.addresses, names);
   const assertion = await approveAndSign(words, passkey, challenge);
   const execution = executeBody({ calls: [call], nonce, deadline, signature: passkeySignature(signer, assertion) });
   try {
