@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
 import { bytesToHex, encodeFunctionData, type Address, type Hex } from "viem";
-import { describeCall, describeMessage, describeTypedData } from "@/app/_lib/passkeyApprovalWords";
+import { describeCall, describeMessage, describeTypedData, granteeOf } from "@/app/_lib/passkeyApprovalWords";
 import { parseStoredPasskeys, withPasskey, type StoredPasskey } from "@/app/_lib/passkeyStore";
 import { describeFailure } from "@/app/_lib/txErrors";
 import { abis } from "@/lib/contracts/deployedContracts";
@@ -177,6 +177,24 @@ describe("portal passkeys", function () {
           ADDRESSES,
         ).title,
       ).to.equal("Publish your encryption key");
+    });
+
+    it("finds the provider a grant or revocation is about, so its name can be read first", function () {
+      const revoke = encodeFunctionData({ abi: abis.ConsentRegistry, functionName: "revokeConsent", args: [PROVIDER] });
+      expect(granteeOf({ call: { to: ADDRESSES.consentRegistry, data: revoke } }, ADDRESSES)).to.equal(PROVIDER);
+      expect(granteeOf({ call: { to: ADDRESSES.keyDirectory, data: revoke } }, ADDRESSES)).to.equal(undefined);
+      expect(granteeOf({ typedData: { message: { grantee: PROVIDER } } }, ADDRESSES)).to.equal(PROVIDER);
+      expect(
+        granteeOf(
+          {
+            call: {
+              to: ADDRESSES.consentRegistry,
+              data: encodeFunctionData({ abi: abis.ConsentRegistry, functionName: "revokeAllConsents" }),
+            },
+          },
+          ADDRESSES,
+        ),
+      ).to.equal(undefined);
     });
 
     it("warns about a call to anything that is not MedConsent's", function () {
