@@ -71,7 +71,13 @@ export function describeCall(
   call: { to: Address; data?: Hex; value?: bigint },
   addresses: MedConsentAddresses,
   names: Names = () => undefined,
+  /** The passkey account itself: a call to it is passkey management. */
+  account?: Address,
 ): ApprovalWords {
+  if (account !== undefined && call.to.toLowerCase() === account.toLowerCase() && call.data !== undefined) {
+    const words = describeAccountCall(call.data);
+    if (words !== undefined) return words;
+  }
   const entry = (Object.keys(addresses) as (keyof MedConsentAddresses)[]).find(
     (key) => addresses[key].toLowerCase() === call.to.toLowerCase(),
   );
@@ -151,6 +157,43 @@ export function describeCall(
     }
     default:
       return words(`${decoded.functionName} on MedConsent's ${CONTRACT_OF[entry]}`);
+  }
+}
+
+/** Passkey management: a call the account makes to itself. */
+function describeAccountCall(data: Hex): ApprovalWords | undefined {
+  let decoded: { functionName: string; args?: readonly unknown[] };
+  try {
+    decoded = decodeFunctionData({ abi: abis.PatientAccount, data }) as typeof decoded;
+  } catch {
+    return undefined;
+  }
+  const args = decoded.args ?? [];
+  switch (decoded.functionName) {
+    case "addPasskey":
+      return {
+        title: "Add a passkey to your account",
+        details: ["The new passkey will be able to approve everything this one can, on its own.", NO_FEE],
+      };
+    case "removePasskey":
+      return {
+        title: "Remove a passkey from your account",
+        details: ["That passkey will no longer be able to approve anything for your account.", NO_FEE],
+      };
+    case "setRecoveryDelegate": {
+      const delegate = args[0] as Address;
+      return /^0x0{40}$/.test(delegate)
+        ? { title: "Remove your recovery delegate", details: [NO_FEE] }
+        : {
+            title: `Name ${shortAddress(getAddress(delegate))} as your recovery delegate`,
+            details: [
+              "If you lose every passkey, they may add one new passkey to your account, once. They can do nothing else.",
+              NO_FEE,
+            ],
+          };
+    }
+    default:
+      return undefined;
   }
 }
 

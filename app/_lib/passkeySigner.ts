@@ -172,7 +172,12 @@ export async function sendTransaction(
     args: [executionData, nonce, deadline],
   })) as Hex;
   const names = await namesFor(granteeOf({ call: { to: call.target, data: call.data } }, appConfig.addresses));
-  const words = describeCall({ to: call.target, data: call.data, value: call.value }, appConfig.addresses, names);
+  const words = describeCall(
+    { to: call.target, data: call.data, value: call.value },
+    appConfig.addresses,
+    names,
+    account,
+  );
   const assertion = await approveAndSign(words, passkey, challenge);
   const execution = executeBody({ calls: [call], nonce, deadline, signature: passkeySignature(signer, assertion) });
   try {

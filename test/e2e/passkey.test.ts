@@ -16,6 +16,8 @@ import { addVirtualAuthenticator, type VirtualAuthenticator } from "@/harness/vi
 import { NO_PRF_MESSAGE } from "@/lib/passkey/errors";
 
 const LAB = "Riverside Laboratory";
+/** Any account will do: a relative's wallet. */
+const RECOVERY_DELEGATE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
 interface Session {
   page: Page;
@@ -85,6 +87,19 @@ describe("Passkey accounts end to end", function () {
     return (await page.locator(".menu .mono").getAttribute("title")) ?? "";
   }
 
+  /** /patient/grant: read access to one category for treatment, confirmed with one passkey prompt; its words. */
+  async function grant(page: Page, provider: string, category: string): Promise<string> {
+    await page.getByRole("link", { name: "Give a provider access" }).click();
+    const form = page.locator("form.grant-form");
+    await form.getByRole("radio", { name: new RegExp(provider) }).check();
+    await form.getByRole("checkbox", { name: category, exact: true }).check();
+    await form.getByRole("button", { name: "Review" }).click();
+    await page.getByRole("button", { name: "Confirm with your passkey (no fee)" }).click();
+    const words = await approve(page, /^Give a provider access$/);
+    await page.getByRole("heading", { name: "Access granted" }).waitFor({ timeout: 60_000 });
+    return words;
+  }
+
   it("a newcomer with no wallet creates a passkey account, grants a provider, uploads and opens a record, and revokes, paying nothing", async function () {
     this.timeout(300_000);
     const { page, authenticator, errors } = await openWithAuthenticator(true);
@@ -109,16 +124,9 @@ describe("Passkey accounts end to end", function () {
     expect(BigInt(balanceBefore)).to.equal(0n);
 
     // Grant the laboratory read access to lab results: one passkey prompt, the gateway relays and pays.
-    await page.getByRole("link", { name: "Give a provider access" }).click();
-    const form = page.locator("form.grant-form");
-    await form.getByRole("radio", { name: new RegExp(LAB) }).check();
-    await form.getByRole("checkbox", { name: "Lab results", exact: true }).check();
-    await form.getByRole("button", { name: "Review" }).click();
-    await page.getByRole("button", { name: "Confirm with your passkey (no fee)" }).click();
-    const grantWords = await approve(page, /^Give a provider access$/);
+    const grantWords = await grant(page, LAB, "Lab results");
     expect(grantWords).to.match(/Riverside Laboratory may read your lab results for treatment until/);
     expect(grantWords).to.include("You pay no fee");
-    await page.getByRole("heading", { name: "Access granted" }).waitFor({ timeout: 60_000 });
     console.log(`      account created and a provider granted in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     // Upload: the encryption key comes from the passkey's PRF output (one prompt), its publication is another.
@@ -160,6 +168,20 @@ describe("Passkey accounts end to end", function () {
     await page.locator("#consents p.notice[data-phase='confirmed']").waitFor({ timeout: 60_000 });
     expect(authenticator.assertions()).to.be.at.least(5);
 
+    // A second passkey (here a second credential on the same authenticator; in life another device or a security
+    // key), and a recovery delegate: each one prompt through the account's signed execution.
+    const passkeys = page.locator("#passkeys");
+    await passkeys.getByTestId("passkey-list").locator("li").first().waitFor();
+    await passkeys.getByRole("button", { name: "Add a passkey from another device" }).click();
+    await approve(page, /^Add a passkey to your account$/);
+    await passkeys.locator("p.notice[data-phase='confirmed']").waitFor({ timeout: 60_000 });
+    await passkeys.getByTestId("passkey-list").locator("li").nth(1).waitFor();
+    expect(await authenticator.credentials()).to.have.length(2);
+    await passkeys.getByLabel("Recovery delegate's address").fill(RECOVERY_DELEGATE);
+    await passkeys.getByRole("button", { name: "Name recovery delegate" }).click();
+    await approve(page, /^Name 0x\w{4}…\w{4} as your recovery delegate$/);
+    await passkeys.getByText(`Your recovery delegate is ${RECOVERY_DELEGATE}.`).waitFor({ timeout: 60_000 });
+
     const balanceAfter = await page.evaluate(
       async ({ rpc, address }) =>
         (
@@ -178,13 +200,17 @@ describe("Passkey accounts end to end", function () {
   });
 
   it("an authenticator without PRF: the account still grants, and the records section says plainly what it cannot do", async function () {
-    const { page } = await openWithAuthenticator(false);
+    const { page, errors } = await openWithAuthenticator(false);
     await createAccount(page);
+    const words = await grant(page, "Northside Family Practice", "Allergies");
+    expect(words).to.match(/Northside Family Practice may read your allergies for treatment until/);
+    await page.getByRole("link", { name: "Back to your consents" }).click();
     const records = page.locator("#records");
     const notice = records.getByTestId("encryption-key");
     await notice.getByText(/cannot give an encryption key/).waitFor();
     expect(await notice.innerText()).to.equal(NO_PRF_MESSAGE);
     expect(await records.locator(".record-upload").count()).to.equal(0);
     expect(await records.getByRole("button", { name: "Sign in to the gateway" }).count()).to.equal(0);
+    expect(errors, errors.join("\n")).to.deep.equal([]);
   });
 });

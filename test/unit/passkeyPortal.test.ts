@@ -197,6 +197,28 @@ describe("portal passkeys", function () {
       ).to.equal(undefined);
     });
 
+    it("names passkey management, a call the account makes to itself", function () {
+      const account: Address = "0x3000000000000000000000000000000000000003";
+      const add = encodeFunctionData({
+        abi: abis.PatientAccount,
+        functionName: "addPasskey",
+        args: [`0x${"11".repeat(32)}`, `0x${"22".repeat(32)}`],
+      });
+      expect(describeCall({ to: account, data: add }, ADDRESSES, undefined, account).title).to.equal(
+        "Add a passkey to your account",
+      );
+      const recovery = encodeFunctionData({
+        abi: abis.PatientAccount,
+        functionName: "setRecoveryDelegate",
+        args: [PROVIDER],
+      });
+      expect(describeCall({ to: account, data: recovery }, ADDRESSES, undefined, account).title).to.equal(
+        "Name 0x2000…0002 as your recovery delegate",
+      );
+      // The same call to another address is not passkey management of this account.
+      expect(describeCall({ to: PROVIDER, data: add }, ADDRESSES, undefined, account).title).to.match(/^Send a call/);
+    });
+
     it("warns about a call to anything that is not MedConsent's", function () {
       const words = describeCall({ to: PROVIDER, data: "0x12345678" }, ADDRESSES);
       expect(words.title).to.match(/^Send a call to/);
