@@ -1,9 +1,10 @@
 "use client";
 // "Continue with a passkey", beside the wallet list: a newcomer creates a passkey account (the gateway deploys it and
 // pays), a returning patient picks a passkey they already have. The browser's prompt starts inside the click, as
-// Safari requires; the signing code is fetched when the panel opens.
+// Safari requires; the signing code is fetched when the pointer or focus reaches a passkey button, so a wallet user
+// who only opens the menu never downloads it.
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useState, useSyncExternalStore } from "react";
 import { useConnect, useConnectors } from "wagmi";
 import { PASSKEY_CONNECTOR_TYPE } from "@/app/_lib/passkeyConnector";
 import { describeVaultFailure } from "@/app/_lib/gatewayClient";
@@ -11,6 +12,7 @@ import { createPasskey, getAssertion, passkeysAvailable } from "@/lib/passkey/ce
 
 const noSubscription = () => () => {};
 const loadSigner = () => import("@/app/_lib/passkeySigner");
+const prefetchSigner = () => void loadSigner();
 const randomChallenge = () =>
   `0x${Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("")}` as const;
 
@@ -23,10 +25,6 @@ export function PasskeyPanel({ onConnected }: { onConnected: () => void }) {
   // Known only in the browser (a secure context with WebAuthn); assumed on the server, so nothing flashes.
   const available = useSyncExternalStore(noSubscription, passkeysAvailable, () => true);
   const busy = step !== undefined;
-
-  useEffect(() => {
-    void loadSigner();
-  }, []);
 
   const connector = connectors.find((c) => c.type === PASSKEY_CONNECTOR_TYPE);
 
@@ -79,12 +77,25 @@ export function PasskeyPanel({ onConnected }: { onConnected: () => void }) {
       </p>
       <ul>
         <li>
-          <button type="button" className="primary" disabled={busy} onClick={create}>
+          <button
+            type="button"
+            className="primary"
+            disabled={busy}
+            onClick={create}
+            onPointerEnter={prefetchSigner}
+            onFocus={prefetchSigner}
+          >
             Continue with a passkey
           </button>
         </li>
         <li>
-          <button type="button" disabled={busy} onClick={useExisting}>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={useExisting}
+            onPointerEnter={prefetchSigner}
+            onFocus={prefetchSigner}
+          >
             Use a passkey I already have
           </button>
         </li>
