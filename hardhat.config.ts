@@ -47,6 +47,10 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
+    // Osaka (Hardhat 2.29's default, pinned so an upgrade cannot silently drop it) has the P256VERIFY precompile
+    // (EIP-7951, 0x100) that passkey accounts verify with; without it OpenZeppelin's P256 falls back to Solidity at
+    // about 225,000 gas more per signature (docs/gas.md). The compiler's evmVersion does not matter for a precompile.
+    hardhat: { hardfork: "osaka" },
     localhost: { url: "http://127.0.0.1:8545" },
     ...publicNetworksConfig(),
   },

@@ -162,6 +162,8 @@ contract PatientAccount is
     ) internal view override returns (bool) {
         if (signers.length != 1 || signatures.length != 1 || !isSigner(signers[0])) return false;
         bytes memory signer = signers[0];
+        // Only the implementation's own placeholder (the 20-byte zero address) is not a passkey: it never signs.
+        if (signer.length != 84) return false;
         bytes32 qx;
         bytes32 qy;
         assembly ("memory-safe") {

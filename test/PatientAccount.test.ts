@@ -85,7 +85,7 @@ async function twoAccountsFixture() {
       BigInt((await latestTime()) + HOUR),
     )),
   );
-  return { ...base, other, otherCtx };
+  return { ...base, otherAccount: other, otherCtx };
 }
 
 async function runSigned(ctx: PasskeyContext, account: PatientAccount, calls: AccountCall[]) {
@@ -141,6 +141,20 @@ describe("PatientAccountFactory", function () {
       implementation.initialize.staticCall(passkey.publicKey.x, passkey.publicKey.y),
     ).to.be.revertedWithCustomError(implementation, "InvalidInitialization");
     expect(await implementation.getSigners(0, 10)).to.deep.equal([zeroAddress.toLowerCase()]);
+    // Naming its placeholder signer, with any assertion, is refused.
+    const hash = ethers.id("anything") as Hex;
+    const assertion = passkey.sign(hash);
+    const { encodeWebAuthnAuth } = await import("@/lib/passkey/webauthnSignature");
+    const signature = encodeAbiParameters(
+      [{ type: "bytes[]" }, { type: "bytes[]" }],
+      [[zeroAddress], [encodeWebAuthnAuth(assertion)]],
+    );
+    const digest = await implementation.executeDigest("0x", 0n, 0n);
+    expect(digest).to.not.equal(ethers.ZeroHash);
+    await expect(implementation.executeBySig.staticCall("0x", 0n, 2n ** 40n, signature)).to.be.revertedWithCustomError(
+      implementation,
+      "PatientAccountInvalidSignature",
+    );
   });
 
   it("initializes an account only once", async function () {
@@ -439,12 +453,12 @@ describe("PatientAccount", function () {
       );
       // Signed by the passkey both accounts share, for the other account (same nonce 1 there): refused here.
       await f.account.executeBySig(...(await signExecution(f, f.account, calls, deadline)));
-      const forOther = await signExecution({ ...f, address: f.otherCtx.address }, f.other, calls, deadline);
+      const forOther = await signExecution({ ...f, address: f.otherCtx.address }, f.otherAccount, calls, deadline);
       await expect(f.account.executeBySig(...forOther)).to.be.revertedWithCustomError(
         f.account,
         "PatientAccountInvalidSignature",
       );
-      await expect(f.other.executeBySig(...forOther)).to.emit(f.other, "PatientAccountExecuted");
+      await expect(f.otherAccount.executeBySig(...forOther)).to.emit(f.otherAccount, "PatientAccountExecuted");
     });
 
     it("refuses a signature naming two signers, or one signer with two signatures", async function () {

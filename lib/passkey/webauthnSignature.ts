@@ -136,8 +136,8 @@ export function base64UrlEncode(bytes: Uint8Array): string {
 }
 
 /** The challenge bytes to pass to `navigator.credentials.get({ publicKey: { challenge } })`. */
-export function challengeBytes(challenge: Hex): Uint8Array {
-  return toBytes(challenge);
+export function challengeBytes(challenge: Hex): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(toBytes(challenge));
 }
 
 /** r and s of a DER-encoded ECDSA signature (SEQUENCE { INTEGER r, INTEGER s }). */

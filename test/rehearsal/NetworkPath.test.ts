@@ -11,6 +11,7 @@ import { createPublicClient, createWalletClient, http, type Address } from "viem
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { createConsentClient, deploymentOf, type ConsentClient, type ConsentEvent } from "@/lib/consentClient";
+import deployedContracts from "@/lib/contracts/deployedContracts";
 import { CATEGORIES, READ, parseCategories } from "@/lib/consentCodes";
 import { contentUri } from "@/harness/contentUri";
 import {
@@ -187,6 +188,7 @@ describe("Network path: a separate hardhat node, the testnet deploy command, the
         RecordRegistry: bindings.recordRegistry,
         KeyDirectory: bindings.keyDirectory,
         DisclosureLog: bindings.disclosureLog,
+        PatientAccountFactory: deployedContracts[LOCAL_CHAIN_ID].PatientAccountFactory.address,
       });
       for (const address of Object.values(addresses)) {
         expect(await rpc<string>(node!.url, "eth_getCode", [address, "latest"])).to.not.equal("0x");
