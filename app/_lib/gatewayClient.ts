@@ -3,7 +3,7 @@
 // are pure, so they are unit-tested without a server.
 import { isAddress, type Address, type Hex } from "viem";
 import type { RelayBody } from "@/lib/consentSignatures";
-import type { ExecuteBody } from "@/lib/passkey/accountCalls";
+import type { ExecuteRelayBody } from "@/lib/passkey/executeRelay";
 import { CLIENT_HEADER } from "@/lib/gatewayHeaders";
 import { describeFailure } from "./txErrors";
 import { fromBase64Url, toBase64Url } from "@/lib/vault/encoding";
@@ -432,7 +432,7 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
     },
 
     /** Relays a passkey account's signed execution (executeBySig); the transaction hash. Needs its session. */
-    async executeForAccount(account: Address, execution: ExecuteBody): Promise<Hex> {
+    async executeForAccount(account: Address, execution: ExecuteRelayBody): Promise<Hex> {
       const body = await json<{ transactionHash: Hex }>(
         gatewayPaths.accountExecute(account),
         sendJson("POST", execution),

@@ -31,7 +31,7 @@ import {
 } from "./passkeyApprovalWords";
 import { portalClient } from "./portalClient";
 import { rememberPasskey, storedPasskeys, type StoredPasskey } from "./passkeyStore";
-import { encodeAccountCalls, executeBody } from "@/lib/passkey/accountCalls";
+import { executeRelayBody } from "@/lib/passkey/executeRelay";
 import { recoverPublicKeys } from "@/lib/passkey/recoverPublicKey";
 import {
   getAssertion,
@@ -41,6 +41,7 @@ import {
   type PasskeyAssertion,
 } from "@/lib/passkey/ceremony";
 import {
+  encodeCalls,
   messageChallenge,
   passkeySignature,
   passkeyTypedDataSignature,
@@ -157,7 +158,7 @@ export async function sendTransaction(
   if (!request.to) throw new PasskeyError("A passkey account cannot deploy contracts.");
   const account = passkey.account;
   const call = { target: getAddress(request.to), value: BigInt(request.value ?? 0), data: request.data ?? "0x" };
-  const executionData = encodeAccountCalls([call]);
+  const executionData = encodeCalls([call]);
   const accountContract = { address: account, abi: accountAbi() };
   const [nonce, latest, signer] = await Promise.all([
     readContract(client, { ...accountContract, functionName: "nonces", args: [account] }) as Promise<bigint>,
@@ -179,7 +180,12 @@ export async function sendTransaction(
     account,
   );
   const assertion = await approveAndSign(words, passkey, challenge);
-  const execution = executeBody({ calls: [call], nonce, deadline, signature: passkeySignature(signer, assertion) });
+  const execution = executeRelayBody({
+    calls: [call],
+    nonce,
+    deadline,
+    signature: passkeySignature(signer, assertion),
+  });
   try {
     return await gateway.executeForAccount(account, execution);
   } catch (error) {

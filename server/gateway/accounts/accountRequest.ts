@@ -3,7 +3,7 @@
 import "server-only";
 import { p256 } from "@noble/curves/nist.js";
 import { getAddress, isAddress, type Hex } from "viem";
-import type { AccountCall } from "@/lib/passkey/accountCalls";
+import type { AccountCall } from "@/lib/passkey/webauthnSignature";
 import { badRequest } from "@/server/gateway/http/errors";
 
 /** The largest body of POST /api/accounts/{account}/execute: a key publication and a few calls fit with room. */

@@ -3,7 +3,8 @@
 // needs, and the relay of the account's own passkey-signed batch (executeBySig) to MedConsent's contracts only.
 import "server-only";
 import { getAddress, toFunctionSelector, type Address, type Hash, type Hex } from "viem";
-import { encodeAccountCalls, type AccountCall } from "@/lib/passkey/accountCalls";
+import { encodeCalls, type AccountCall } from "@/lib/passkey/webauthnSignature";
+import type { MedConsentAddresses } from "@/lib/consentClient";
 import type { Gateway } from "@/server/gateway/context";
 import type { Session } from "@/server/gateway/auth/sessions";
 import { chainUnavailable, forbidden, GatewayError, notFound } from "@/server/gateway/http/errors";
@@ -197,8 +198,13 @@ export async function findAccountByCredential(gateway: Gateway, credentialId: st
 }
 
 /** Why the sponsor refuses `call` from `account`, or undefined when it is one of MedConsent's own. */
-export function callProblem(gateway: Gateway, account: Address, call: AccountCall, index: number): string | undefined {
-  const { consentRegistry, recordRegistry, keyDirectory } = gateway.config.addresses;
+export function callProblem(
+  addresses: MedConsentAddresses,
+  account: Address,
+  call: AccountCall,
+  index: number,
+): string | undefined {
+  const { consentRegistry, recordRegistry, keyDirectory } = addresses;
   const where = `Call ${index + 1} (to ${call.target})`;
   if (call.value !== 0n) return `${where} sends value: the gas-free relay sends no value.`;
   if (call.target === account) {
@@ -236,7 +242,7 @@ export async function executeForAccount(
     );
   }
   const problems = execution.calls
-    .map((call, i) => callProblem(gateway, account, call, i))
+    .map((call, i) => callProblem(gateway.config.addresses, account, call, i))
     .filter((p): p is string => p !== undefined);
   if (problems.length > 0) throw forbidden(problems.join(" "), "call_not_allowed");
   // Only an account the factory made from a registered passkey: a look-alike contract with an executeBySig of its
@@ -263,7 +269,7 @@ export async function executeForAccount(
       address: account,
       abi: accountAbi,
       functionName: "executeBySig",
-      args: [encodeAccountCalls(execution.calls), execution.nonce, execution.deadline, execution.signature],
+      args: [encodeCalls(execution.calls), execution.nonce, execution.deadline, execution.signature],
     },
     "relay",
     now,
