@@ -40,6 +40,16 @@ describe("Passkey accounts end to end", function () {
   });
 
   afterEach(async function () {
+    if (this.currentTest?.state === "failed") {
+      // What the patient saw when it failed: the records section and any notice, for the log.
+      for (const { page } of sessions) {
+        const text = await page
+          .locator("main")
+          .innerText({ timeout: 2_000 })
+          .catch(() => "(no page)");
+        console.log(`      the page at failure (${page.url()}):\n${text.slice(0, 3_000)}`);
+      }
+    }
     await Promise.all(sessions.map((s) => s.context.close()));
     sessions = [];
   });
