@@ -142,7 +142,8 @@ describe("Passkey accounts end to end", function () {
     // Upload: the encryption key comes from the passkey's PRF output (one prompt), its publication is another.
     await page.getByRole("link", { name: "Back to your consents" }).click();
     const records = page.locator("#records");
-    await records.getByRole("button", { name: "Publish my encryption key" }).click();
+    // The key directory is read once the dashboard loads; on a busy machine that can take a while.
+    await records.getByRole("button", { name: "Publish my encryption key" }).click({ timeout: 60_000 });
     await approve(page, /^Unlock your encryption key$/);
     await approve(page, /^Publish your encryption key$/);
     await records.getByTestId("encryption-key").getByText("published", { exact: true }).waitFor({ timeout: 60_000 });
