@@ -149,6 +149,11 @@ export interface PortalStackOptions {
    * run for a while, so a log scan has many windows to read.
    */
   history?: number;
+  /**
+   * The host name in the portal's URL (the server still listens on 127.0.0.1). WebAuthn refuses IP addresses as its
+   * relying party, so the passkey suite uses "localhost".
+   */
+  portalHost?: "127.0.0.1" | "localhost";
 }
 
 export async function startPortalStack(options: PortalStackOptions = {}): Promise<PortalStack> {
@@ -200,7 +205,7 @@ export async function startPortalStack(options: PortalStackOptions = {}): Promis
     await runNext(["build"], env, 600_000);
     const indexer = await indexerStarting;
     const port = await freePort();
-    const portalUrl = `http://127.0.0.1:${port}`;
+    const portalUrl = `http://${options.portalHost ?? "127.0.0.1"}:${port}`;
     // The gateway's settings are read by the server at run time: its public origin (the SIWE domain and the
     // cross-origin check), a fresh data folder, anchoring only on demand, and the chain it asks about access.
     const gatewayEnv = {

@@ -1,5 +1,5 @@
 // The one revert decoder: finds a contract revert's data in whatever error a viem call (or an EIP-1193 provider) threw
-// and decodes it against the MedConsent contracts' errors (the five registries and the passkey accounts), for the chain reads, the gateway, the CLI and the portal.
+// and decodes it against every MedConsent contract's errors, for the chain reads, the gateway, the CLI and the portal.
 import { BaseError, ContractFunctionRevertedError, decodeErrorResult, isHex, type Abi, type Hex } from "viem";
 import { abis } from "./contracts/deployedContracts";
 
@@ -9,15 +9,8 @@ export interface DecodedRevert {
   args: readonly unknown[];
 }
 
-const MEDCONSENT_ERRORS: Abi = [
-  ...abis.ConsentRegistry,
-  ...abis.ProviderRegistry,
-  ...abis.RecordRegistry,
-  ...abis.KeyDirectory,
-  ...abis.DisclosureLog,
-  ...abis.PatientAccountFactory,
-  ...abis.PatientAccount,
-].filter((item) => item.type === "error");
+// Every contract in the bindings, so the passkey account and its factory (and whatever is added next) decode too.
+const MEDCONSENT_ERRORS: Abi = (Object.values(abis) as Abi[]).flat().filter((item) => item.type === "error");
 
 /**
  * The revert data carried somewhere in an error's cause chain: a ContractFunctionRevertedError's `raw`, or hex

@@ -1,8 +1,12 @@
 "use client";
-// The connect menu: browser wallets discovered through EIP-6963, and on the local chain the demo accounts.
+// The connect menu: browser wallets discovered through EIP-6963, a passkey account for patients without a wallet, and
+// on the local chain the demo accounts.
 import { useState, useSyncExternalStore } from "react";
 import { useConnect, useConnection, useConnectors, useDisconnect, type Connector } from "wagmi";
 import { DEMO_CONNECTOR_TYPE } from "@/app/_lib/demoConnector";
+import { PASSKEY_CONNECTOR_TYPE } from "@/app/_lib/passkeyConnector";
+import { PasskeyApprovalDialog } from "./PasskeyApprovalDialog";
+import { PasskeyPanel } from "./PasskeyPanel";
 import { shortAddress } from "@/lib/format";
 
 const noSubscription = () => () => {};
@@ -20,7 +24,7 @@ export function ConnectMenu() {
     () => false,
   );
 
-  const wallets = connectors.filter((c) => c.type !== DEMO_CONNECTOR_TYPE);
+  const wallets = connectors.filter((c) => c.type !== DEMO_CONNECTOR_TYPE && c.type !== PASSKEY_CONNECTOR_TYPE);
   const demos = connectors.filter((c) => c.type === DEMO_CONNECTOR_TYPE);
   const choose = (chosen: Connector) => {
     setOpen(false);
@@ -31,12 +35,14 @@ export function ConnectMenu() {
     return (
       <div className="menu">
         <span className="mono" title={address}>
-          {connector?.type === DEMO_CONNECTOR_TYPE ? <span className="demo-badge">demo</span> : null}{" "}
+          {connector?.type === DEMO_CONNECTOR_TYPE ? <span className="demo-badge">demo</span> : null}
+          {connector?.type === PASSKEY_CONNECTOR_TYPE ? <span className="demo-badge">passkey</span> : null}{" "}
           {connector?.type === DEMO_CONNECTOR_TYPE ? connector.name : shortAddress(address)}
         </span>{" "}
         <button type="button" onClick={() => disconnect.mutate({})}>
           Disconnect
         </button>
+        <PasskeyApprovalDialog />
       </div>
     );
   }
@@ -55,6 +61,8 @@ export function ConnectMenu() {
       </button>
       {open ? (
         <div id="connect-menu" className="menu-panel" role="dialog" aria-label="Connect a wallet">
+          <h2>No wallet</h2>
+          <PasskeyPanel onConnected={() => setOpen(false)} />
           <h2>Browser wallets</h2>
           <ul>
             {wallets.map((c) => (
@@ -83,6 +91,7 @@ export function ConnectMenu() {
           ) : null}
         </div>
       ) : null}
+      <PasskeyApprovalDialog />
       {connect.error ? (
         <p role="alert" className="notice error">
           {connectErrorText(connect.error)}

@@ -1,14 +1,18 @@
 "use client";
+import { useConnection } from "wagmi";
 import type { TransactionState } from "@/app/_hooks/useTransactor";
+import { PASSKEY_CONNECTOR_TYPE } from "@/app/_lib/passkeyConnector";
 import { shortAddress } from "@/lib/format";
 
 /** The state of the last write, announced to screen readers. */
 export function TransactionStatus({ state }: { state: TransactionState }) {
+  const { connector } = useConnection();
   if (state.phase === "idle") return null;
+  const prompt = connector?.type === PASSKEY_CONNECTOR_TYPE ? "approve with your passkey…" : "confirm in your wallet…";
   const text = (() => {
     switch (state.phase) {
       case "prompt":
-        return `${state.label}: confirm in your wallet…`;
+        return `${state.label}: ${prompt}`;
       case "pending":
         return `${state.label}: sent (${shortAddress(state.hash)}), waiting for confirmation…`;
       case "confirmed":

@@ -1,14 +1,16 @@
 "use client";
-// The connected account's X25519 encryption key: derived from its signature of one fixed EIP-712 message, so there is
-// no key file to lose. It lives in this tab's memory only (never localStorage, cookies or the server) and is gone when
+// The connected account's X25519 encryption key: derived from its signature of one fixed EIP-712 message (for a
+// passkey account, from its passkey's PRF output), so there is no key file to lose. It lives in this tab's memory only (never localStorage, cookies or the server) and is gone when
 // the tab closes; signing again derives the same key.
 import { useQuery } from "@tanstack/react-query";
 import { useMutation } from "@tanstack/react-query";
 import { useSyncExternalStore } from "react";
 import { zeroHash, type Address, type Hex } from "viem";
-import { useSignTypedData } from "wagmi";
+import { useConnection, useSignTypedData } from "wagmi";
 import { abis } from "@/lib/contracts/deployedContracts";
 import { appConfig } from "@/app/_lib/appConfig";
+import { PASSKEY_CONNECTOR_TYPE } from "@/app/_lib/passkeyConnector";
+import { currentPasskey, subscribeToPasskeys } from "@/app/_lib/passkeyStore";
 import type { EncryptionKeyPair } from "@/lib/vault";
 import { useConsentClient } from "./useConsentClient";
 import { useTransactor } from "./useTransactor";
@@ -47,6 +49,10 @@ export function usePublishedKey(account: Address | undefined) {
 
 export function useEncryptionKey(account: Address | undefined) {
   const { mutateAsync: signTypedData } = useSignTypedData();
+  const { connector } = useConnection();
+  // A passkey account's key comes from its passkey's PRF output, not from a (randomised) passkey signature.
+  const isPasskey = connector?.type === PASSKEY_CONNECTOR_TYPE;
+  const passkey = useSyncExternalStore(subscribeToPasskeys, currentPasskey, () => undefined);
   const keyPair = useSyncExternalStore(
     subscribe,
     () => (account ? unlocked.get(account.toLowerCase()) : undefined),
@@ -60,6 +66,14 @@ export function useEncryptionKey(account: Address | undefined) {
       if (!account) throw new Error("Connect your wallet first.");
       const existing = unlocked.get(account.toLowerCase());
       if (existing) return existing;
+      if (isPasskey) {
+        if (!passkey || passkey.account.toLowerCase() !== account.toLowerCase()) {
+          throw new Error("Choose your passkey account again from Connect.");
+        }
+        const pair = await (await import("@/app/_lib/passkeySigner")).unlockEncryptionKey(passkey);
+        remember(account, pair);
+        return pair;
+      }
       const { deriveEncryptionKeyPair, encryptionKeyTypedData } = await import("@/lib/vault/encryptionKey");
       const signature = await signTypedData({ account, ...encryptionKeyTypedData(account, appConfig.chain.id) });
       const pair = deriveEncryptionKeyPair(signature, account);
@@ -100,5 +114,12 @@ export function useEncryptionKey(account: Address | undefined) {
     matches,
     publish,
     publishTx: tx,
+    /** Connected with a passkey account (each signature a passkey prompt, every fee paid by the gateway). */
+    isPasskey,
+    /**
+     * A passkey whose authenticator gives no PRF result: no encryption key on this device, so no upload or open
+     * (grants, revocations, delegates, emergency setting and "who read my records" still work).
+     */
+    withoutPrf: isPasskey && (passkey?.prf === false || unlock.error?.name === "NoPrfError"),
   };
 }

@@ -6,7 +6,7 @@ import { useConnection, useSignMessage } from "wagmi";
 import { appConfig } from "@/app/_lib/appConfig";
 import { gateway, type GatewaySession } from "@/app/_lib/gatewayClient";
 
-const SESSION_HOURS = 8;
+export const SESSION_HOURS = 8;
 export const SIWE_STATEMENT = "Sign in to the MedConsent gateway.";
 
 export const gatewaySessionKey = ["gatewaySession"] as const;

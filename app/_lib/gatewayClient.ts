@@ -3,6 +3,7 @@
 // are pure, so they are unit-tested without a server.
 import { isAddress, type Address, type Hex } from "viem";
 import type { RelayBody } from "@/lib/consentSignatures";
+import type { ExecuteRelayBody } from "@/lib/passkey/executeRelay";
 import { CLIENT_HEADER } from "@/lib/gatewayHeaders";
 import { describeFailure } from "./txErrors";
 import { fromBase64Url, toBase64Url } from "@/lib/vault/encoding";
@@ -136,7 +137,20 @@ export const gatewayPaths = {
   escrowCopy: (patient: Address, recordId: bigint) =>
     `/api/emergency/escrow/${checkAddress(patient, "patient")}/${checkRecordId(recordId)}`,
   relay: () => "/api/relay",
+  accounts: () => "/api/accounts",
+  accountOfCredential: (credentialId: string) => {
+    if (!/^[A-Za-z0-9_-]{16,1364}$/.test(credentialId)) throw new Error("Not a passkey credential id.");
+    return `/api/accounts?${new URLSearchParams({ credentialId })}`;
+  },
+  accountExecute: (account: Address) => `/api/accounts/${checkAddress(account, "account")}/execute`,
 };
+
+/** A passkey account the gateway deployed: its address and its first passkey's public key. */
+export interface PasskeyAccountInfo {
+  account: Address;
+  x: Hex;
+  y: Hex;
+}
 
 export interface GatewaySession {
   address: Address;
@@ -393,6 +407,37 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
      */
     async relay(body: RelayBody): Promise<Hex> {
       return (await json<{ hash: Hex }>(gatewayPaths.relay(), sendJson("POST", body))).hash;
+    },
+
+    /** The passkey account of a credential (the gateway's record of deployments), or null when it knows none. */
+    async accountOfCredential(credentialId: string): Promise<PasskeyAccountInfo | null> {
+      try {
+        return await json<PasskeyAccountInfo>(gatewayPaths.accountOfCredential(credentialId));
+      } catch (error) {
+        if (error instanceof GatewayError && error.status === 404) return null;
+        throw error;
+      }
+    },
+
+    /**
+     * Asks the gateway to deploy (and pay for) the passkey account of (x, y); needs a session of the predicted account.
+     * Idempotent: an account already deployed is returned as it is.
+     */
+    createAccount(passkey: {
+      x: Hex;
+      y: Hex;
+      credentialId: string;
+    }): Promise<{ account: Address; deployed: boolean; transactionHash?: Hex }> {
+      return json(gatewayPaths.accounts(), sendJson("POST", passkey));
+    },
+
+    /** Relays a passkey account's signed execution (executeBySig); the transaction hash. Needs its session. */
+    async executeForAccount(account: Address, execution: ExecuteRelayBody): Promise<Hex> {
+      const body = await json<{ transactionHash: Hex }>(
+        gatewayPaths.accountExecute(account),
+        sendJson("POST", execution),
+      );
+      return body.transactionHash;
     },
 
     /** Asks the gateway to anchor the pending reads now (it may defer: at most one anchor an interval). */

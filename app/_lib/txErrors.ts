@@ -3,6 +3,7 @@
 import { BaseError, UserRejectedRequestError } from "viem";
 import { explainError } from "@/lib/accessErrors";
 import { decodeRevert } from "@/lib/decodeRevert";
+import { PasskeyError } from "@/lib/passkey/errors";
 
 export type Failure =
   | { kind: "rejected"; message: string }
@@ -10,6 +11,15 @@ export type Failure =
   | { kind: "failed"; message: string };
 
 export function describeFailure(error: unknown): Failure {
+  // A passkey account's own refusal (cancelled prompt, no PRF, unsupported device) already speaks plainly.
+  const passkey = passkeyErrorIn(error);
+  if (passkey !== undefined) {
+    return passkey.code === 4001
+      ? { kind: "rejected", message: passkey.message }
+      : { kind: "failed", message: passkey.message };
+  }
+  const gatewayRefusal = causeNamed(error, "GatewayError");
+  if (gatewayRefusal !== undefined) return { kind: "failed", message: gatewayRefusal.message };
   if (isUserRejection(error)) {
     return { kind: "rejected", message: "You cancelled in your wallet. Nothing was sent and nothing changed." };
   }
@@ -19,6 +29,25 @@ export function describeFailure(error: unknown): Failure {
   }
   if (error instanceof BaseError) return { kind: "failed", message: error.shortMessage };
   return { kind: "failed", message: error instanceof Error ? error.message : String(error) };
+}
+
+function passkeyErrorIn(error: unknown): PasskeyError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 8; depth++) {
+    if (current instanceof PasskeyError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The gateway's refusal of a relayed passkey execution (by name: gatewayClient imports this module). */
+function causeNamed(error: unknown, name: string): Error | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 8; depth++) {
+    if (current instanceof Error && current.name === name) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function isUserRejection(error: unknown): boolean {

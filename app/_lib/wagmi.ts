@@ -1,9 +1,10 @@
-// wagmi configuration: injected wallets (EIP-6963 discovery), and demo accounts on the local chain only.
+// wagmi configuration: injected wallets (EIP-6963 discovery), passkey accounts, and demo accounts on the local chain only.
 import { cookieStorage, createConfig, createStorage, http, injected } from "wagmi";
 import { walletConnect } from "wagmi/connectors";
 import { appConfig } from "./appConfig";
 import { DEMO_PEOPLE } from "@/lib/demoAccounts";
 import { demoAccount } from "./demoConnector";
+import { passkeyAccount } from "./passkeyConnector";
 
 export function getConfig() {
   return createConfig({
@@ -11,6 +12,8 @@ export function getConfig() {
     // Injected wallets announce themselves through EIP-6963 (wagmi's multiInjectedProviderDiscovery, on by default).
     connectors: [
       injected(),
+      // A patient without a wallet: a passkey account (the gateway deploys it and relays its signed executions).
+      passkeyAccount(),
       // WalletConnect needs a project id and its relay on the internet: offered only when configured. Its SDK is
       // loaded on first use, so it costs the page nothing otherwise.
       ...(appConfig.walletConnectProjectId

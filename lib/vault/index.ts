@@ -14,9 +14,11 @@ export {
 export { unwrapRecordKey, WRAPPED_KEY_LENGTH, wrapRecordKey } from "./keyWrap";
 export {
   deriveEncryptionKeyPair,
+  deriveEncryptionKeyPairFromPrf,
   encryptionKeyTypedData,
   isEncryptionPublicKey,
   KEY_DERIVATION_PURPOSE,
+  PRF_SALT,
   publicKeyFromHex,
   publicKeyToHex,
   type EncryptionKeyPair,

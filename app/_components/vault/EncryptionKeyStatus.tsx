@@ -4,6 +4,7 @@ import type { Address } from "viem";
 import { useEncryptionKey } from "@/app/_hooks/useEncryptionKey";
 import { describeVaultFailure } from "@/app/_lib/gatewayClient";
 import { TransactionStatus } from "@/app/_components/TransactionStatus";
+import { NO_PRF_MESSAGE } from "@/lib/passkey/errors";
 
 export function EncryptionKeyStatus({ account, audience }: { account: Address; audience: "patient" | "provider" }) {
   const key = useEncryptionKey(account);
@@ -14,6 +15,13 @@ export function EncryptionKeyStatus({ account, audience }: { account: Address; a
       ? "Patients can share records with you only once your encryption key is published: records are encrypted to it."
       : "Providers who add records for you encrypt them to your published key.";
 
+  if (key.withoutPrf) {
+    return (
+      <div className="encryption-key notice warning" data-testid="encryption-key" role="status">
+        <p>{NO_PRF_MESSAGE}</p>
+      </div>
+    );
+  }
   return (
     <div className="encryption-key" data-testid="encryption-key">
       <p>
@@ -49,8 +57,9 @@ export function EncryptionKeyStatus({ account, audience }: { account: Address; a
             Publish my encryption key
           </button>
           <p className="hint">
-            Publishing asks for two things: a signature that unlocks your key in this tab (no fee), then a transaction
-            that puts its public half on the chain.
+            {key.isPasskey
+              ? "Publishing asks for your passkey twice: once to unlock your key in this tab, then to put its public half on the chain (MedConsent pays the fee)."
+              : "Publishing asks for two things: a signature that unlocks your key in this tab (no fee), then a transaction that puts its public half on the chain."}
           </p>
         </>
       ) : null}

@@ -9,6 +9,7 @@ import { useId, useState } from "react";
 import type { Address, Hex } from "viem";
 import { ListFreshnessNotice } from "@/app/_components/ListFreshnessNotice";
 import { useConsentClient } from "@/app/_hooks/useConsentClient";
+import { useEncryptionKey } from "@/app/_hooks/useEncryptionKey";
 import { useListFreshness } from "@/app/_hooks/useListFreshness";
 import type { RecordEntry } from "@/lib/consentClient";
 import { sha256OfFile } from "@/lib/contentHash";
@@ -25,6 +26,8 @@ export function RecordsSection({ patient }: { patient: Address }) {
   const freshness = useListFreshness(records);
   const nameOf = useNames((records.data ?? []).map((r) => r.author));
   const newestFirst = [...(records.data ?? [])].reverse();
+  // Without an encryption key on this device (a passkey without PRF) there is nothing to upload with.
+  const key = useEncryptionKey(patient);
 
   return (
     <section id="records" aria-labelledby="records-heading" className="patient-section">
@@ -34,9 +37,11 @@ export function RecordsSection({ patient }: { patient: Address }) {
         so you can check that a file you have is exactly the one recorded.
       </p>
       <EncryptionKeyStatus account={patient} audience="patient" />
-      <GatewaySignIn why="To upload records and open them, the records gateway needs to know it is you.">
-        <RecordUpload patient={patient} />
-      </GatewaySignIn>
+      {key.withoutPrf ? null : (
+        <GatewaySignIn why="To upload records and open them, the records gateway needs to know it is you.">
+          <RecordUpload patient={patient} />
+        </GatewaySignIn>
+      )}
       <ListFreshnessNotice freshness={freshness} />
       {records.isPending ? <p>Loading your records…</p> : null}
       {records.error ? (

@@ -7,6 +7,7 @@ import type { Address } from "viem";
 import { useConnection } from "wagmi";
 import { TransactionStatus } from "@/app/_components/TransactionStatus";
 import { appConfig } from "@/app/_lib/appConfig";
+import { PASSKEY_CONNECTOR_TYPE } from "@/app/_lib/passkeyConnector";
 import { hasSensitive, reviewSentence } from "@/app/_lib/grantForm";
 import { summarizeConsent } from "@/lib/consentClient";
 import { READ } from "@/lib/consentCodes";
@@ -37,7 +38,7 @@ export function GrantReview({
   current?: ExistingConsent;
   onBack: () => void;
 }) {
-  const { chainId } = useConnection();
+  const { chainId, connector } = useConnection();
   const consent = useGrantConsent({ patient, actingFor, changing });
   const tx = consent.tx;
   const reviewHeading = useRef<HTMLHeadingElement>(null);
@@ -45,6 +46,8 @@ export function GrantReview({
   const wrongNetwork = chainId !== appConfig.chain.id;
   const confirmed = tx.state.phase === "confirmed";
   const busy = tx.busy;
+  // A passkey account sends every change through the gateway, which pays: one button, no fee, one passkey prompt.
+  const isPasskey = connector?.type === PASSKEY_CONNECTOR_TYPE;
 
   useEffect(() => {
     reviewHeading.current?.focus();
@@ -112,7 +115,17 @@ export function GrantReview({
             </p>
           ) : null}
           <div className="grant-submit">
-            {actingFor === undefined ? (
+            {isPasskey ? (
+              <button
+                type="button"
+                className="primary"
+                disabled={busy || wrongNetwork}
+                onClick={() => consent.grantByTransaction(reviewed)}
+              >
+                Confirm with your passkey (no fee)
+              </button>
+            ) : null}
+            {actingFor === undefined && !isPasskey ? (
               <button
                 type="button"
                 className="primary"
@@ -122,22 +135,26 @@ export function GrantReview({
                 Confirm with a signature (no fee)
               </button>
             ) : null}
-            <button
-              type="button"
-              className={actingFor === undefined ? undefined : "primary"}
-              disabled={busy || wrongNetwork}
-              onClick={() => consent.grantByTransaction(reviewed)}
-            >
-              Confirm with a transaction (you pay the network fee)
-            </button>
+            {isPasskey ? null : (
+              <button
+                type="button"
+                className={actingFor === undefined ? undefined : "primary"}
+                disabled={busy || wrongNetwork}
+                onClick={() => consent.grantByTransaction(reviewed)}
+              >
+                Confirm with a transaction (you pay the network fee)
+              </button>
+            )}
             <button type="button" disabled={busy} onClick={onBack}>
               Back to edit
             </button>
           </div>
           <p className="muted">
-            {actingFor === undefined
-              ? "With a signature, your wallet only signs a message and MedConsent sends it to the blockchain for you, at no cost to you. With a transaction, your wallet sends it and pays a small network fee."
-              : "As a delegate you confirm with a transaction: your wallet sends it and pays a small network fee."}
+            {isPasskey
+              ? "Your passkey approves it, and MedConsent sends it to the blockchain for you, at no cost to you."
+              : actingFor === undefined
+                ? "With a signature, your wallet only signs a message and MedConsent sends it to the blockchain for you, at no cost to you. With a transaction, your wallet sends it and pays a small network fee."
+                : "As a delegate you confirm with a transaction: your wallet sends it and pays a small network fee."}
           </p>
         </>
       )}

@@ -1,0 +1,180 @@
+"use client";
+// A passkey account's own settings: the passkeys that control it (add one from another device or a security key,
+// remove one), and a recovery delegate who may add one new passkey if every device is lost. Each change is the
+// account's signed execution: one passkey prompt, and MedConsent's gateway pays.
+import { useQuery } from "@tanstack/react-query";
+import { useId, useState, useSyncExternalStore, type FormEvent } from "react";
+import { hexToBytes, isAddress, zeroAddress, type Abi, type Address, type Hash, type Hex } from "viem";
+import { useConfig } from "wagmi";
+import { TransactionStatus } from "@/app/_components/TransactionStatus";
+import { useTransactor } from "@/app/_hooks/useTransactor";
+import { currentPasskey, subscribeToPasskeys } from "@/app/_lib/passkeyStore";
+import { shortAddress } from "@/lib/format";
+import { createPasskey } from "@/lib/passkey/ceremony";
+
+const loadSigner = () => import("@/app/_lib/passkeySigner");
+
+export function PasskeysSection({ account }: { account: Address }) {
+  const config = useConfig();
+  const tx = useTransactor();
+  const thisDevice = useSyncExternalStore(subscribeToPasskeys, currentPasskey, () => undefined);
+  const passkeys = useQuery({
+    queryKey: ["passkeys", account],
+    queryFn: async () => (await loadSigner()).passkeysOf(account),
+  });
+  const recovery = useQuery({
+    queryKey: ["recoveryDelegate", account],
+    queryFn: async () => (await loadSigner()).recoveryDelegateOf(account),
+  });
+  const [delegateInput, setDelegateInput] = useState("");
+  const [delegateError, setDelegateError] = useState<string>();
+  const inputId = useId();
+  const errorId = useId();
+
+  /** One write to the account itself, through the passkey connector (its signed execution, relayed). */
+  async function writeToAccount(
+    label: string,
+    functionName: string,
+    args: readonly unknown[],
+    before?: () => Promise<readonly unknown[]>,
+  ) {
+    return tx.run(label, async (): Promise<Hash> => {
+      const callArgs = before ? await before() : args;
+      const [{ getWalletClient }, signer] = await Promise.all([import("wagmi/actions"), loadSigner()]);
+      const walletClient = await getWalletClient(config);
+      return walletClient.writeContract({
+        address: account,
+        abi: signer.patientAccountAbi() as Abi,
+        functionName,
+        args: callArgs,
+        chain: undefined,
+      } as never);
+    });
+  }
+
+  const addPasskey = () =>
+    writeToAccount("Adding a passkey", "addPasskey", [], async () => {
+      // The browser offers this device, a phone (by QR code) or a security key. The user handle is the account, so
+      // the new passkey finds this account on any device.
+      const created = await createPasskey({
+        userName: `MedConsent patient ${shortAddress(account)}`,
+        userId: Uint8Array.from(hexToBytes(account)),
+      });
+      return [created.x, created.y];
+    });
+
+  const removePasskey = (key: { x: Hex; y: Hex }) =>
+    writeToAccount("Removing a passkey", "removePasskey", [key.x, key.y]);
+
+  async function setRecoveryDelegate(event: FormEvent) {
+    event.preventDefault();
+    const value = delegateInput.trim();
+    const problem = !isAddress(value, { strict: false })
+      ? "Enter an account address: 0x followed by 40 hexadecimal characters."
+      : value.toLowerCase() === account.toLowerCase()
+        ? "Your own account cannot be its recovery delegate."
+        : undefined;
+    setDelegateError(problem);
+    if (problem) return;
+    if (await writeToAccount("Naming your recovery delegate", "setRecoveryDelegate", [value])) setDelegateInput("");
+  }
+
+  const keys = passkeys.data ?? [];
+  const isThisDevice = (key: { x: Hex; y: Hex }) =>
+    thisDevice !== undefined &&
+    thisDevice.x.toLowerCase() === key.x.toLowerCase() &&
+    thisDevice.y.toLowerCase() === key.y.toLowerCase();
+
+  return (
+    <section id="passkeys" aria-labelledby="passkeys-heading" className="patient-section">
+      <h2 id="passkeys-heading">Passkeys and recovery</h2>
+      <p className="muted">
+        Your account is controlled by passkeys, not a wallet. Add a passkey from a second device (a phone, a tablet or a
+        security key) so you can still reach your account if you lose this one. Every change is approved with your
+        passkey, and MedConsent pays the fee.
+      </p>
+      {passkeys.isPending ? <p>Reading your passkeys…</p> : null}
+      {passkeys.error ? (
+        <p role="alert" className="notice error">
+          Could not read your passkeys from the chain: {passkeys.error.message}
+        </p>
+      ) : null}
+      <ul className="cards" data-testid="passkey-list">
+        {keys.map((key, i) => (
+          <li key={key.x} className="card">
+            <p className="card-title">
+              Passkey {i + 1}
+              {isThisDevice(key) ? " (this device)" : ""}
+            </p>
+            <p className="mono muted">{shortAddress(key.x)}</p>
+            {keys.length > 1 ? (
+              <div className="card-actions">
+                <button type="button" className="danger" disabled={tx.busy} onClick={() => void removePasskey(key)}>
+                  Remove this passkey
+                </button>
+              </div>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {keys.length === 1 ? <p className="hint">Your only passkey cannot be removed: add another first.</p> : null}
+      <div className="section-actions">
+        <button type="button" disabled={tx.busy} onClick={() => void addPasskey()}>
+          Add a passkey from another device
+        </button>
+      </div>
+
+      <h3>Recovery delegate</h3>
+      <p className="muted">
+        If you lose every device with a passkey, the person you name here (a relative&apos;s wallet, or their passkey
+        account) can add one new passkey to your account, once. They cannot grant, revoke, read your records or remove
+        your passkeys.
+      </p>
+      <p>
+        {recovery.data === undefined ? (
+          recovery.isPending ? (
+            "Reading your recovery delegate…"
+          ) : (
+            "You have not named a recovery delegate."
+          )
+        ) : (
+          <>
+            Your recovery delegate is <span className="mono">{recovery.data}</span>.
+          </>
+        )}
+      </p>
+      <form className="inline-form" onSubmit={(event) => void setRecoveryDelegate(event)} noValidate>
+        <div className="field">
+          <label htmlFor={inputId}>Recovery delegate&apos;s address</label>
+          <input
+            id={inputId}
+            className="mono"
+            value={delegateInput}
+            onChange={(e) => setDelegateInput(e.target.value)}
+            placeholder="0x…"
+            aria-invalid={delegateError !== undefined}
+            aria-describedby={delegateError ? errorId : undefined}
+          />
+        </div>
+        <button type="submit" disabled={tx.busy}>
+          Name recovery delegate
+        </button>
+        {recovery.data !== undefined ? (
+          <button
+            type="button"
+            disabled={tx.busy}
+            onClick={() => void writeToAccount("Removing your recovery delegate", "setRecoveryDelegate", [zeroAddress])}
+          >
+            Remove recovery delegate
+          </button>
+        ) : null}
+      </form>
+      {delegateError ? (
+        <p id={errorId} role="alert" className="field-error">
+          {delegateError}
+        </p>
+      ) : null}
+      <TransactionStatus state={tx.state} />
+    </section>
+  );
+}

@@ -1,0 +1,227 @@
+// Passkey accounts end to end: Debian's Chromium with its virtual authenticator (DevTools protocol, WebAuthn domain)
+// and no injected wallet at all, against the same stack as the portal suite (a real node, the deployed contracts with
+// the passkey-account factory, the indexer, the portal's production build and its gateway), served on localhost
+// because WebAuthn refuses an IP address as its relying party.
+import { expect } from "chai";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { ALICE_LIPID_PANEL, fileBytesOf } from "@/harness/demoRecords";
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  assertChromium,
+  startPortalStack,
+  type PortalStack,
+} from "@/harness/portalServer";
+import { addVirtualAuthenticator, type VirtualAuthenticator } from "@/harness/virtualAuthenticator";
+import { NO_PRF_MESSAGE } from "@/lib/passkey/errors";
+
+const LAB = "Riverside Laboratory";
+/** Any account will do: a relative's wallet. */
+const RECOVERY_DELEGATE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+interface Session {
+  page: Page;
+  context: BrowserContext;
+  authenticator: VirtualAuthenticator;
+  errors: string[];
+}
+
+describe("Passkey accounts end to end", function () {
+  this.timeout(180_000);
+  let stack: PortalStack;
+  let browser: Browser;
+  let sessions: Session[] = [];
+
+  before(async function () {
+    this.timeout(900_000);
+    assertChromium();
+    stack = await startPortalStack({ portalHost: "localhost" });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed") {
+      // What the patient saw when it failed: the records section and any notice, for the log.
+      for (const { page } of sessions) {
+        const text = await page
+          .locator("main")
+          .innerText({ timeout: 2_000 })
+          .catch(() => "(no page)");
+        console.log(`      the page at failure (${page.url()}):\n${text.slice(0, 3_000)}`);
+      }
+    }
+    await Promise.all(sessions.map((s) => s.context.close()));
+    sessions = [];
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  /** A fresh browser with a platform authenticator (with or without PRF) and no wallet of any kind. */
+  async function openWithAuthenticator(prf: boolean): Promise<Session> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    page.on("console", (message) => {
+      // "Not signed in" (401 on /api/auth/session) is how the portal learns to offer sign-in, not a failure.
+      if (message.type() === "error" && !/status of 401/.test(message.text())) errors.push(message.text());
+    });
+    const authenticator = await addVirtualAuthenticator(page, { prf });
+    const session = { page, context, authenticator, errors };
+    sessions.push(session);
+    return session;
+  }
+
+  /** Approves the passkey prompt whose plain words are `title`; returns the words the patient read. */
+  async function approve(page: Page, title: RegExp): Promise<string> {
+    const dialog = page.getByRole("dialog", { name: title });
+    await dialog.waitFor();
+    const words = await dialog.innerText();
+    await dialog.getByRole("button", { name: "Approve with passkey" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    return words;
+  }
+
+  /** Connect → "Continue with a passkey": creates the passkey, signs in, the gateway deploys; returns the address. */
+  async function createAccount(page: Page): Promise<string> {
+    await page.goto(`${stack.portalUrl}/patient`);
+    await page.locator("button[data-hydrated]", { hasText: "Connect" }).click();
+    await page.getByRole("button", { name: "Continue with a passkey" }).click();
+    const signIn = await approve(page, /^Sign in to the MedConsent gateway$/);
+    expect(signIn).to.include("This does not send a transaction or cost anything.");
+    await page.getByRole("button", { name: "Disconnect" }).waitFor({ timeout: 60_000 });
+    return (await page.locator(".menu .mono").getAttribute("title")) ?? "";
+  }
+
+  /** /patient/grant: read access to one category for treatment, confirmed with one passkey prompt; its words. */
+  async function grant(page: Page, provider: string, category: string): Promise<string> {
+    await page.getByRole("link", { name: "Give a provider access" }).click();
+    const form = page.locator("form.grant-form");
+    await form.getByRole("radio", { name: new RegExp(provider) }).check();
+    await form.getByRole("checkbox", { name: category, exact: true }).check();
+    await form.getByRole("button", { name: "Review" }).click();
+    await page.getByRole("button", { name: "Confirm with your passkey (no fee)" }).click();
+    const words = await approve(page, /^Give a provider access$/);
+    await page.getByRole("heading", { name: "Access granted" }).waitFor({ timeout: 60_000 });
+    return words;
+  }
+
+  it("a newcomer with no wallet creates a passkey account, grants a provider, uploads and opens a record, and revokes, paying nothing", async function () {
+    this.timeout(300_000);
+    const { page, authenticator, errors } = await openWithAuthenticator(true);
+    const started = Date.now();
+    const account = await createAccount(page);
+    expect(account).to.match(/^0x[0-9a-fA-F]{40}$/);
+    expect(await page.evaluate(() => "ethereum" in window)).to.equal(false);
+    expect(await authenticator.credentials()).to.have.length(1);
+    const balanceBefore = await page.evaluate(
+      async ({ rpc, address }) =>
+        (
+          await (
+            await fetch(rpc, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBalance", params: [address, "latest"] }),
+            })
+          ).json()
+        ).result as string,
+      { rpc: stack.chain.url, address: account },
+    );
+    expect(BigInt(balanceBefore)).to.equal(0n);
+
+    // Grant the laboratory read access to lab results: one passkey prompt, the gateway relays and pays.
+    const grantWords = await grant(page, LAB, "Lab results");
+    expect(grantWords).to.match(/Riverside Laboratory may read your lab results for treatment until/);
+    expect(grantWords).to.include("You pay no fee");
+    console.log(`      account created and a provider granted in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    // Upload: the encryption key comes from the passkey's PRF output (one prompt), its publication is another.
+    await page.getByRole("link", { name: "Back to your consents" }).click();
+    const records = page.locator("#records");
+    // The key directory is read once the dashboard loads; on a busy machine that can take a while.
+    await records.getByRole("button", { name: "Publish my encryption key" }).click({ timeout: 60_000 });
+    await approve(page, /^Unlock your encryption key$/);
+    await approve(page, /^Publish your encryption key$/);
+    await records.getByTestId("encryption-key").getByText("published", { exact: true }).waitFor({ timeout: 60_000 });
+    const upload = records.locator(".record-upload");
+    await upload.waitFor();
+    await upload.getByLabel("File", { exact: true }).setInputFiles({
+      name: ALICE_LIPID_PANEL.name,
+      mimeType: ALICE_LIPID_PANEL.type,
+      buffer: Buffer.from(fileBytesOf(ALICE_LIPID_PANEL)),
+    });
+    await upload.getByTestId("fhir-check").getByText("Valid FHIR R4.").waitFor();
+    await upload.getByRole("button", { name: "Encrypt and upload" }).click();
+    await approve(page, /^Add a record to your list$/);
+    const steps = upload.getByTestId("upload-status");
+    await steps.locator('[data-step="register"][data-status="done"]').waitFor({ timeout: 60_000 });
+    expect(await steps.locator('[data-status="failed"]').count()).to.equal(0);
+
+    // Open it: decrypted with the PRF-derived key, checked against its fingerprint on chain.
+    const card = records.locator("li.card", { hasText: "Record 1: lab results" });
+    await card.waitFor({ timeout: 60_000 });
+    await card.getByRole("button", { name: "Open record 1" }).click();
+    await card
+      .getByTestId("record-viewer")
+      .getByRole("table", { name: /Lab results/ })
+      .waitFor({ timeout: 60_000 });
+
+    // Revoke the laboratory: one prompt, in plain words.
+    const consent = page.locator("#consents li.card", { hasText: LAB });
+    await consent.getByRole("button", { name: "Revoke", exact: true }).click();
+    await consent.getByRole("button", { name: "Yes, revoke access" }).click();
+    const revokeWords = await approve(page, /^Revoke Riverside Laboratory's access$/);
+    expect(revokeWords).to.include("can no longer read or add records from the next block");
+    await page.locator("#consents p.notice[data-phase='confirmed']").waitFor({ timeout: 60_000 });
+    expect(authenticator.assertions()).to.be.at.least(5);
+
+    // A second passkey (here a second credential on the same authenticator; in life another device or a security
+    // key), and a recovery delegate: each one prompt through the account's signed execution.
+    const passkeys = page.locator("#passkeys");
+    await passkeys.getByTestId("passkey-list").locator("li").first().waitFor();
+    await passkeys.getByRole("button", { name: "Add a passkey from another device" }).click();
+    await approve(page, /^Add a passkey to your account$/);
+    await passkeys.locator("p.notice[data-phase='confirmed']").waitFor({ timeout: 60_000 });
+    await passkeys.getByTestId("passkey-list").locator("li").nth(1).waitFor();
+    expect(await authenticator.credentials()).to.have.length(2);
+    await passkeys.getByLabel("Recovery delegate's address").fill(RECOVERY_DELEGATE);
+    await passkeys.getByRole("button", { name: "Name recovery delegate" }).click();
+    await approve(page, /^Name 0x\w{4}…\w{4} as your recovery delegate$/);
+    await passkeys.getByText(`Your recovery delegate is ${RECOVERY_DELEGATE}.`).waitFor({ timeout: 60_000 });
+
+    const balanceAfter = await page.evaluate(
+      async ({ rpc, address }) =>
+        (
+          await (
+            await fetch(rpc, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBalance", params: [address, "latest"] }),
+            })
+          ).json()
+        ).result as string,
+      { rpc: stack.chain.url, address: account },
+    );
+    expect(BigInt(balanceAfter)).to.equal(0n);
+    expect(errors, errors.join("\n")).to.deep.equal([]);
+  });
+
+  it("an authenticator without PRF: the account still grants, and the records section says plainly what it cannot do", async function () {
+    const { page, errors } = await openWithAuthenticator(false);
+    await createAccount(page);
+    const words = await grant(page, "Northside Family Practice", "Allergies");
+    expect(words).to.match(/Northside Family Practice may read your allergies for treatment until/);
+    await page.getByRole("link", { name: "Back to your consents" }).click();
+    const records = page.locator("#records");
+    const notice = records.getByTestId("encryption-key");
+    await notice.getByText(/cannot give an encryption key/).waitFor();
+    expect(await notice.innerText()).to.equal(NO_PRF_MESSAGE);
+    expect(await records.locator(".record-upload").count()).to.equal(0);
+    expect(await records.getByRole("button", { name: "Sign in to the gateway" }).count()).to.equal(0);
+    expect(errors, errors.join("\n")).to.deep.equal([]);
+  });
+});
