@@ -289,6 +289,8 @@ interface DashboardRun {
   /** Requests for data (chain node, indexer, gateway API) started before the dashboard was complete. */
   dataRequests: number;
   byKind: Record<string, number>;
+  /** Every request the page made until the dashboard was complete, from the click (ms): where the time goes. */
+  timeline: { kind: string; url: string; start: number; end?: number }[];
 }
 
 async function dashboardRun(
@@ -303,6 +305,14 @@ async function dashboardRun(
   try {
     const page = await context.newPage();
     const requests: { kind: string; start: number }[] = [];
+    const everything = new Map<object, { url: string; start: number; end?: number }>();
+    page.on("request", (request) => everything.set(request, { url: request.url(), start: Date.now() }));
+    const ended = (request: object) => {
+      const entry = everything.get(request);
+      if (entry !== undefined) entry.end = Date.now();
+    };
+    page.on("requestfinished", ended);
+    page.on("requestfailed", ended);
     page.on("request", (request) => {
       const url = request.url();
       const kind = url.startsWith(rpcUrl)
@@ -315,6 +325,14 @@ async function dashboardRun(
       if (kind !== undefined) requests.push({ kind, start: Date.now() });
     });
     await installTestWallet(page, rpcUrl, patientKey);
+    // The page's long tasks (main thread busy over 50 ms), in wall-clock ms, to tell waiting from working.
+    await page.addInitScript(() => {
+      const tasks: [number, number][] = [];
+      (window as unknown as { __longTasks: typeof tasks }).__longTasks = tasks;
+      new PerformanceObserver((list) => {
+        for (const task of list.getEntries()) tasks.push([performance.timeOrigin + task.startTime, task.duration]);
+      }).observe({ type: "longtask", buffered: true });
+    });
     // Wall-clock times (this machine's one clock, Node and page alike), so a reload in between cannot reset them.
     const navigationStart = Date.now();
     await page.goto(`${portalUrl}/patient`, { waitUntil: "commit" });
@@ -349,11 +367,38 @@ async function dashboardRun(
     const counted = requests.filter((r) => r.start <= done);
     const byKind: Record<string, number> = {};
     for (const r of counted) byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
+    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: [number, number][] }).__longTasks);
+    const kindOf = (url: string) =>
+      url.startsWith(rpcUrl)
+        ? "chain node"
+        : url.startsWith(indexerUrl)
+          ? "indexer"
+          : url.startsWith(`${portalUrl}/api/`)
+            ? "gateway API"
+            : "page";
     return {
       ms: done - navigationStart,
       fromClickMs: done - clicked,
       dataRequests: counted.length,
       byKind,
+      timeline: [
+        ...[...everything.values()]
+          .filter((r) => r.start <= done)
+          .map((r) => ({
+            kind: kindOf(r.url),
+            url: r.url.replace(portalUrl, "").slice(0, 70),
+            start: r.start - clicked,
+            end: r.end === undefined ? undefined : r.end - clicked,
+          })),
+        ...longTasks
+          .filter(([start]) => start <= done)
+          .map(([start, duration]) => ({
+            kind: "long task",
+            url: "(main thread busy)",
+            start: Math.round(start - clicked),
+            end: Math.round(start + duration - clicked),
+          })),
+      ].sort((a, b) => a.start - b.start),
     };
   } finally {
     await context.close();
@@ -654,6 +699,15 @@ async function main() {
           `log-scan build ${describeRequests(last(dashScan))}. From the click on the wallet: ` +
           `${ms(median(dashIndexer.map((r) => r.fromClickMs)))} / ${ms(median(dashScan.map((r) => r.fromClickMs)))}.`,
       );
+      console.log(
+        "\nThe indexer build's last run, every request until the dashboard was complete (ms from the click):",
+      );
+      for (const r of last(dashIndexer).timeline) {
+        console.log(
+          `  ${String(r.start).padStart(6)} → ${String(r.end ?? "…").padStart(6)}  ${r.kind.padEnd(11)} ${r.url}`,
+        );
+      }
+      console.log(`  ${String(last(dashIndexer).fromClickMs).padStart(6)}    complete`);
     }
     console.log(`\nWhole run: ${((performance.now() - overallStarted) / 60_000).toFixed(1)} min.`);
   });
