@@ -77,7 +77,12 @@ export function PasskeysSection({ account }: { account: Address }) {
         userName: `MedConsent patient ${shortAddress(account)}`,
         userId: Uint8Array.from(hexToBytes(account)),
       });
-      if (keyPair !== undefined && thisDevice !== undefined) {
+      // Only the published key is worth a copy: anything else would not open what is shared with the account.
+      if (
+        keyPair !== undefined &&
+        thisDevice !== undefined &&
+        keyPair.publicKeyHex.toLowerCase() === published?.toLowerCase()
+      ) {
         const signer = await loadSigner();
         const outcome = await signer.storeKeyCopyFor(thisDevice, keyPair, created);
         setKeyCopyNotice(
