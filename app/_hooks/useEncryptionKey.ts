@@ -70,7 +70,9 @@ export function useEncryptionKey(account: Address | undefined) {
         if (!passkey || passkey.account.toLowerCase() !== account.toLowerCase()) {
           throw new Error("Choose your passkey account again from Connect.");
         }
-        const pair = await (await import("@/app/_lib/passkeySigner")).unlockEncryptionKey(passkey);
+        // An added passkey derives another key than the published one; the signer then opens the copy sealed for it.
+        const publishedKey = published.data !== undefined ? published.data : ((await published.refetch()).data ?? null);
+        const pair = await (await import("@/app/_lib/passkeySigner")).unlockEncryptionKey(passkey, publishedKey);
         remember(account, pair);
         return pair;
       }

@@ -8,6 +8,7 @@ import { CLIENT_HEADER } from "@/lib/gatewayHeaders";
 import { describeFailure } from "./txErrors";
 import { fromBase64Url, toBase64Url } from "@/lib/vault/encoding";
 import { VaultError } from "@/lib/vault/errors";
+import type { SealedKeyCopy } from "@/lib/vault/keyCopy";
 
 /** A refusal or failure of the gateway: HTTP status, machine code, plain-words message, and the chain's reason. */
 export class GatewayError extends Error {
@@ -143,6 +144,10 @@ export const gatewayPaths = {
     return `/api/accounts?${new URLSearchParams({ credentialId })}`;
   },
   accountExecute: (account: Address) => `/api/accounts/${checkAddress(account, "account")}/execute`,
+  keyCopy: (account: Address, credentialId: string) => {
+    if (!/^[A-Za-z0-9_-]{16,1364}$/.test(credentialId)) throw new Error("Not a passkey credential id.");
+    return `/api/accounts/${checkAddress(account, "account")}/key-copies/${credentialId}`;
+  },
 };
 
 /** A passkey account the gateway deployed: its address and its first passkey's public key. */
@@ -438,6 +443,21 @@ export function createGatewayClient(options: GatewayClientOptions = {}) {
         sendJson("POST", execution),
       );
       return body.transactionHash;
+    },
+
+    /** Stores the account's encryption key sealed for one of its passkeys (opaque to the gateway). Needs its session. */
+    async putKeyCopy(account: Address, credentialId: string, copy: SealedKeyCopy): Promise<void> {
+      await request(gatewayPaths.keyCopy(account, credentialId), sendJson("PUT", copy));
+    },
+
+    /** The sealed copy of the account's key for this passkey, or null when it was added without one. */
+    async keyCopy(account: Address, credentialId: string): Promise<SealedKeyCopy | null> {
+      try {
+        return await json<SealedKeyCopy>(gatewayPaths.keyCopy(account, credentialId));
+      } catch (error) {
+        if (error instanceof GatewayError && error.status === 404) return null;
+        throw error;
+      }
     },
 
     /** Asks the gateway to anchor the pending reads now (it may defer: at most one anchor an interval). */

@@ -48,7 +48,8 @@ import {
   typedDataChallenge,
   type PasskeySignerRef,
 } from "@/lib/passkey/webauthnSignature";
-import { deriveEncryptionKeyPairFromPrf, type EncryptionKeyPair } from "@/lib/vault/encryptionKey";
+import { deriveEncryptionKeyPairFromPrf, publicKeyFromHex, type EncryptionKeyPair } from "@/lib/vault/encryptionKey";
+import { openKeyCopy, sealKeyCopy } from "@/lib/vault/keyCopy";
 
 /** How long a signed execution stays valid: long enough for a slow relay, short enough that a lost one dies soon. */
 const EXECUTION_LIFETIME_SECONDS = 10n * 60n;
@@ -299,7 +300,10 @@ export async function findPasskeyAccount(assertion: PasskeyAssertion, challenge:
  * The account's encryption key from its passkey's PRF output: one passkey prompt over a random challenge (the
  * signature is not used). Throws PasskeyError with `noPrf` when this authenticator has no PRF.
  */
-export async function unlockEncryptionKey(passkey: StoredPasskey): Promise<EncryptionKeyPair> {
+export async function unlockEncryptionKey(
+  passkey: StoredPasskey,
+  publishedKey: Hex | null = null,
+): Promise<EncryptionKeyPair> {
   const challenge =
     `0x${Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("")}` as Hex;
   const assertion = await requestApproval(
@@ -317,7 +321,61 @@ export async function unlockEncryptionKey(passkey: StoredPasskey): Promise<Encry
     throw new NoPrfError();
   }
   if (passkey.prf !== true) rememberPasskey({ ...passkey, prf: true });
-  return deriveEncryptionKeyPairFromPrf(assertion.prfOutput, passkey.account);
+  const derived = deriveEncryptionKeyPairFromPrf(assertion.prfOutput, passkey.account);
+  if (publishedKey === null || publishedKey.toLowerCase() === derived.publicKeyHex.toLowerCase()) return derived;
+  // A passkey added from another device derives another key than the published one: open the copy of the account's
+  // key that device sealed for this passkey (only this passkey's PRF output opens it).
+  const copy = await withSession(passkey, () => gateway.keyCopy(passkey.account, passkey.credentialId));
+  if (copy === null) throw new PasskeyError(MISSING_KEY_COPY_MESSAGE);
+  return openKeyCopy(copy, assertion.prfOutput, passkey.account, passkey.credentialId, publicKeyFromHex(publishedKey));
+}
+
+export const MISSING_KEY_COPY_MESSAGE =
+  "This passkey was added without a copy of your encryption key: open your records on the device where you first " +
+  "set up your account, or add this device again from there.";
+
+/** A gateway call that needs the account's session: on 401, sign in (one more prompt) and try once more. */
+async function withSession<T>(passkey: StoredPasskey, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof GatewayError && error.needsSignIn)) throw error;
+    await signIn(passkey);
+    return call();
+  }
+}
+
+/**
+ * Seals the account's unlocked encryption key for a passkey just created for it and stores the copy at the gateway,
+ * so that passkey opens the records on its own device. The new passkey's PRF output comes from the creation itself
+ * when the authenticator gave it, otherwise from one prompt of that passkey. "no-prf": it has no PRF, nothing stored.
+ */
+export async function storeKeyCopyFor(
+  passkey: StoredPasskey,
+  keyPair: EncryptionKeyPair,
+  created: CreatedPasskey,
+): Promise<"stored" | "no-prf"> {
+  let prfOutput = created.prfOutput;
+  if (prfOutput === undefined && created.prf !== false) {
+    const challenge =
+      `0x${Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("")}` as Hex;
+    const assertion = await requestApproval(
+      {
+        title: "Give your new passkey a copy of your encryption key",
+        details: [
+          "Use the passkey you just added, once more: its answer seals your encryption key so that it opens your " +
+            "records on its own device. The key is sealed in this tab; MedConsent stores it sealed and cannot open it.",
+          "This does not send a transaction or cost anything.",
+        ],
+      },
+      () => getAssertion({ challenge, credentialId: created.credentialId, prf: true }),
+    );
+    prfOutput = assertion.prfOutput;
+  }
+  if (prfOutput === undefined) return "no-prf";
+  const copy = await sealKeyCopy(keyPair.secretKey, prfOutput, passkey.account, created.credentialId);
+  await withSession(passkey, () => gateway.putKeyCopy(passkey.account, created.credentialId, copy));
+  return "stored";
 }
 
 /** Whether the passkey (x, y) controls `account` (false when the account does not exist). */

@@ -24,6 +24,14 @@ export {
   type EncryptionKeyPair,
 } from "./encryptionKey";
 export {
+  KEY_COPY_CIPHERTEXT_BYTES,
+  KEY_COPY_IV_BYTES,
+  keyCopyInfo,
+  openKeyCopy,
+  sealKeyCopy,
+  type SealedKeyCopy,
+} from "./keyCopy";
+export {
   disclosureLeaf,
   merkleTree,
   requestIdBytes,

@@ -188,6 +188,11 @@ describe("Passkey accounts end to end", function () {
     await passkeys.locator("p.notice[data-phase='confirmed']").waitFor({ timeout: 60_000 });
     await passkeys.getByTestId("passkey-list").locator("li").nth(1).waitFor();
     expect(await authenticator.credentials()).to.have.length(2);
+    // The new passkey got a sealed copy of the account's encryption key (its PRF output came with its creation).
+    await passkeys
+      .getByTestId("key-copy-notice")
+      .getByText(/sealed copy of your encryption key/)
+      .waitFor();
     await passkeys.getByLabel("Recovery delegate's address").fill(RECOVERY_DELEGATE);
     await passkeys.getByRole("button", { name: "Name recovery delegate" }).click();
     await approve(page, /^Name 0x\w{4}…\w{4} as your recovery delegate$/);
@@ -207,6 +212,40 @@ describe("Passkey accounts end to end", function () {
       { rpc: stack.chain.url, address: account },
     );
     expect(BigInt(balanceAfter)).to.equal(0n);
+
+    // The added passkey on "another device": the first passkey leaves the authenticator, and the browser forgets
+    // everything (its passkey list, its session, the key in memory). A copied credential would not keep its PRF
+    // secret, so the same virtual authenticator stands in for the phone.
+    const firstCredential = await page.evaluate(
+      () =>
+        (JSON.parse(localStorage.getItem("medconsent:passkeys") ?? "[]") as { credentialId: string }[])[0].credentialId,
+    );
+    const held = await authenticator.credentials();
+    const first = held.find((c) => Buffer.from(c.credentialId, "base64").toString("base64url") === firstCredential);
+    expect(first, "the first passkey on the authenticator").to.not.equal(undefined);
+    await authenticator.session.send("WebAuthn.removeCredential", {
+      authenticatorId: authenticator.authenticatorId,
+      credentialId: first!.credentialId,
+    });
+    await page.evaluate(() => localStorage.clear());
+    await sessions[0].context.clearCookies();
+    await page.goto(`${stack.portalUrl}/patient`);
+    await page.locator("button[data-hydrated]", { hasText: "Connect" }).click();
+    await page.getByRole("button", { name: "Use a passkey I already have" }).click();
+    await page.getByRole("button", { name: "Disconnect" }).waitFor({ timeout: 60_000 });
+    expect(await page.locator(".menu .mono").getAttribute("title")).to.equal(account);
+    const recordsAgain = page.locator("#records");
+    const signIn = recordsAgain.getByRole("button", { name: "Sign in to the gateway" });
+    await signIn.click({ timeout: 60_000 });
+    await approve(page, /^Sign in to the MedConsent gateway$/);
+    const cardAgain = recordsAgain.locator("li.card", { hasText: "Record 1: lab results" });
+    await cardAgain.waitFor({ timeout: 60_000 });
+    await cardAgain.getByRole("button", { name: "Open record 1" }).click();
+    await approve(page, /^Unlock your encryption key$/);
+    await cardAgain
+      .getByTestId("record-viewer")
+      .getByRole("table", { name: /Lab results/ })
+      .waitFor({ timeout: 60_000 });
     expect(errors, errors.join("\n")).to.deep.equal([]);
   });
 

@@ -404,6 +404,80 @@ describe("Gateway: passkey accounts", function () {
     });
   });
 
+  describe("PUT/GET /api/accounts/{account}/key-copies/{credentialId}", () => {
+    // What the browser stores: a 12-byte IV and a 48-byte sealed key, opaque to the gateway.
+    const sealedCopy = (seed: number) => ({
+      iv: Buffer.alloc(12, seed).toString("base64url"),
+      ciphertext: Buffer.alloc(48, seed + 1).toString("base64url"),
+    });
+    const addedCredential = Buffer.from("an added passkey's credential id").toString("base64url");
+    const copyPath = (account: Address, credentialId = addedCredential) =>
+      `/api/accounts/${account}/key-copies/${credentialId}`;
+
+    it("stores the account's sealed copy and serves it back to the account; a second PUT replaces it", async () => {
+      const patient = await newPatient();
+      const client = await signedIn(patient);
+      const stored = await client.putJson(copyPath(patient.account), sealedCopy(1));
+      expect(stored.status, stored.describe()).to.equal(200);
+      expect(stored.json()).to.deep.equal({ stored: true });
+      const served = await client.get(copyPath(patient.account));
+      expect(served.status, served.describe()).to.equal(200);
+      expect(served.json()).to.deep.equal(sealedCopy(1));
+      expect((await client.putJson(copyPath(patient.account), sealedCopy(7))).status).to.equal(200);
+      expect((await client.get(copyPath(patient.account))).json()).to.deep.equal(sealedCopy(7));
+    });
+
+    it("404 key_copy_not_found for a passkey added without a copy", async () => {
+      const patient = await newPatient();
+      const client = await signedIn(patient);
+      const refused = expectError(await client.get(copyPath(patient.account)), 404, "key_copy_not_found");
+      expect(refused.message).to.include("open your records on the device where you first set up your account");
+    });
+
+    it("refuses another account's session with 403 not_your_account, reading or writing", async () => {
+      const patient = await newPatient();
+      const owner = await signedIn(patient);
+      expect((await owner.putJson(copyPath(patient.account), sealedCopy(1))).status).to.equal(200);
+      const stranger = await signedIn(await newPatient());
+      expectError(await stranger.get(copyPath(patient.account)), 403, "not_your_account");
+      expectError(await stranger.putJson(copyPath(patient.account), sealedCopy(2)), 403, "not_your_account");
+      const wallet = new GatewayClient(stack.url, stack.contracts.account(10));
+      await wallet.signIn();
+      expectError(await wallet.get(copyPath(patient.account)), 403, "not_your_account");
+      // The owner's copy is untouched.
+      expect((await owner.get(copyPath(patient.account))).json()).to.deep.equal(sealedCopy(1));
+    });
+
+    it("without a session: 401, reading or writing", async () => {
+      const patient = await newPatient();
+      const anonymous = new GatewayClient(stack.url);
+      expectError(await anonymous.get(copyPath(patient.account)), 401, "not_signed_in");
+      expectError(await anonymous.putJson(copyPath(patient.account), sealedCopy(1)), 401, "not_signed_in");
+    });
+
+    it("refuses an oversized body with 413, and malformed copies, accounts or credential ids with 400", async () => {
+      const patient = await newPatient();
+      const client = await signedIn(patient);
+      const { iv } = sealedCopy(1);
+      expectError(
+        await client.putJson(copyPath(patient.account), { iv, ciphertext: "A".repeat(1_000) }),
+        413,
+        "too_large",
+      );
+      for (const body of [
+        { iv },
+        { iv: iv.slice(1), ciphertext: sealedCopy(1).ciphertext },
+        { iv, ciphertext: sealedCopy(1).ciphertext.slice(4) },
+        { iv: `${iv.slice(1)}=`, ciphertext: sealedCopy(1).ciphertext },
+        [],
+      ]) {
+        expectError(await client.putJson(copyPath(patient.account), body), 400, "bad_request");
+      }
+      expectError(await client.get(copyPath(patient.account, "short")), 400, "bad_request");
+      expectError(await client.get("/api/accounts/0x1234/key-copies/" + addedCredential), 400, "bad_request");
+    });
+  });
+
   describe("relayed passkey signatures", () => {
     it("a passkey-signed grantConsentBySig through POST /api/relay: hasAccess is true on chain", async () => {
       const { patient, client } = await deployedPatient();

@@ -84,6 +84,10 @@ describe("gatewayClient", function () {
       expect(gatewayPaths.recordKey(PATIENT, 12n, READER)).to.equal(`/api/records/${PATIENT}/12/keys/${READER}`);
       expect(gatewayPaths.disclosures(PATIENT)).to.equal(`/api/disclosures?patient=${PATIENT}`);
       expect(gatewayPaths.anchor()).to.equal("/api/disclosures/anchor");
+      const credentialId = "AAECAwQFBgcICQoLDA0ODw";
+      expect(gatewayPaths.keyCopy(PATIENT, credentialId)).to.equal(
+        `/api/accounts/${PATIENT}/key-copies/${credentialId}`,
+      );
     });
 
     it("refuses anything that could smuggle a path", function () {
@@ -92,6 +96,7 @@ describe("gatewayClient", function () {
       expect(() => gatewayPaths.record("0x1234/../../x" as Address, 1n)).to.throw(/address/);
       expect(() => gatewayPaths.record(PATIENT, 0n)).to.throw(/record id/);
       expect(() => gatewayPaths.recordKey(PATIENT, 1n, "nobody" as Address)).to.throw(/recipient/);
+      expect(() => gatewayPaths.keyCopy(PATIENT, "../../records/AAAAAAAAAAAAAAAA")).to.throw(/credential id/);
     });
   });
 

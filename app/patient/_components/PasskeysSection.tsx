@@ -7,6 +7,7 @@ import { useId, useState, useSyncExternalStore, type FormEvent } from "react";
 import { hexToBytes, isAddress, zeroAddress, type Abi, type Address, type Hash, type Hex } from "viem";
 import { useConfig } from "wagmi";
 import { TransactionStatus } from "@/app/_components/TransactionStatus";
+import { useEncryptionKey } from "@/app/_hooks/useEncryptionKey";
 import { useTransactor } from "@/app/_hooks/useTransactor";
 import { currentPasskey, subscribeToPasskeys } from "@/app/_lib/passkeyStore";
 import { shortAddress } from "@/lib/format";
@@ -17,6 +18,8 @@ const loadSigner = () => import("@/app/_lib/passkeySigner");
 export function PasskeysSection({ account }: { account: Address }) {
   const config = useConfig();
   const tx = useTransactor();
+  const encryptionKey = useEncryptionKey(account);
+  const [keyCopyNotice, setKeyCopyNotice] = useState<{ text: string; warning: boolean }>();
   const thisDevice = useSyncExternalStore(subscribeToPasskeys, currentPasskey, () => undefined);
   const passkeys = useQuery({
     queryKey: ["passkeys", account],
@@ -54,12 +57,55 @@ export function PasskeysSection({ account }: { account: Address }) {
 
   const addPasskey = () =>
     writeToAccount("Adding a passkey", "addPasskey", [], async () => {
+      setKeyCopyNotice(undefined);
+      // The account's encryption key first (one prompt of this device's passkey, unless unlocked): the new passkey
+      // derives another key, so it opens records only with a copy of this one, sealed for it here.
+      const published = encryptionKey.published.data ?? (await encryptionKey.published.refetch()).data ?? null;
+      const keyPair =
+        published !== null && !encryptionKey.withoutPrf
+          ? await encryptionKey.ensureKey().catch(async (error: unknown) => {
+              // A device that cannot unlock the key (no PRF, or itself added without a copy) may still add a passkey.
+              const { MISSING_KEY_COPY_MESSAGE } = await loadSigner();
+              if (error instanceof Error && (error.name === "NoPrfError" || error.message === MISSING_KEY_COPY_MESSAGE))
+                return undefined;
+              throw error;
+            })
+          : undefined;
       // The browser offers this device, a phone (by QR code) or a security key. The user handle is the account, so
       // the new passkey finds this account on any device.
       const created = await createPasskey({
         userName: `MedConsent patient ${shortAddress(account)}`,
         userId: Uint8Array.from(hexToBytes(account)),
       });
+      // Only the published key is worth a copy: anything else would not open what is shared with the account.
+      if (
+        keyPair !== undefined &&
+        thisDevice !== undefined &&
+        keyPair.publicKeyHex.toLowerCase() === published?.toLowerCase()
+      ) {
+        const signer = await loadSigner();
+        const outcome = await signer.storeKeyCopyFor(thisDevice, keyPair, created);
+        setKeyCopyNotice(
+          outcome === "stored"
+            ? {
+                text: "The new passkey got a sealed copy of your encryption key: it opens your records on its device.",
+                warning: false,
+              }
+            : {
+                text:
+                  "The new passkey's device gives no encryption key (no PRF support): it can sign in, grant and revoke, " +
+                  "but it will not open your records.",
+                warning: true,
+              },
+        );
+      } else if (published !== null) {
+        setKeyCopyNotice({
+          text:
+            "This device cannot unlock your encryption key, so the new passkey got no copy of it: it will not open " +
+            "your records. Add it from the device where you first set up your account to open records on it.",
+          warning: true,
+        });
+      }
       return [created.x, created.y];
     });
 
@@ -123,6 +169,11 @@ export function PasskeysSection({ account }: { account: Address }) {
           Add a passkey from another device
         </button>
       </div>
+      {keyCopyNotice ? (
+        <p role="status" className={keyCopyNotice.warning ? "notice warning" : "notice"} data-testid="key-copy-notice">
+          {keyCopyNotice.text}
+        </p>
+      ) : null}
 
       <h3>Recovery delegate</h3>
       <p className="muted">

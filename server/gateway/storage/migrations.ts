@@ -173,6 +173,20 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 7,
+    name: "passkey key copies",
+    sql: `
+      CREATE TABLE passkey_key_copies (
+        account text NOT NULL,               -- checksummed passkey account
+        credential_id text NOT NULL,         -- the added passkey's WebAuthn credential id (base64url)
+        iv text NOT NULL,                    -- AES-GCM IV (base64url); the copy is sealed in the browser
+        ciphertext text NOT NULL,            -- the account's X25519 key sealed for that passkey; the gateway cannot open it
+        created_at bigint NOT NULL,          -- unix milliseconds
+        PRIMARY KEY (account, credential_id)
+      );
+    `,
+  },
 ];
 
 // Any constant: keeps two gateway processes from migrating one Postgres at the same time.
