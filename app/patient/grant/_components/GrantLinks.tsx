@@ -11,11 +11,15 @@ export function GrantAccessLink() {
   );
 }
 
-/** "Change": the grant flow prefilled with this consent; only for consents that are still live. */
+/**
+ * "Change": the grant flow prefilled with this consent; only for consents that are still live. Not prefetched: each
+ * consent's link is its own URL, so a dashboard of 500 consents would ask the server for hundreds of copies of one route
+ * (the "Give a provider access" link already prefetches it).
+ */
 export function ChangeConsentLink({ consent }: { consent: ConsentEntry }) {
   if (consent.state !== "active" && consent.state !== "expiring") return null;
   return (
-    <Link href={`/patient/grant?provider=${consent.grantee}`} className="button-link">
+    <Link href={`/patient/grant?provider=${consent.grantee}`} className="button-link" prefetch={false}>
       Change
     </Link>
   );
