@@ -23,6 +23,16 @@ const subscribe = (listener: () => void) => {
   listeners.add(listener);
   return () => listeners.delete(listener);
 };
+// One unlock in flight per account: two sections asking at once share one signature (or passkey prompt).
+const unlocking = new Map<string, Promise<EncryptionKeyPair>>();
+function unlockOnce(account: Address, derive: () => Promise<EncryptionKeyPair>): Promise<EncryptionKeyPair> {
+  const key = account.toLowerCase();
+  const inFlight = unlocking.get(key);
+  if (inFlight) return inFlight;
+  const pair = derive().finally(() => unlocking.delete(key));
+  unlocking.set(key, pair);
+  return pair;
+}
 function remember(account: Address, pair: EncryptionKeyPair) {
   unlocked.set(account.toLowerCase(), pair);
   listeners.forEach((l) => l());
@@ -66,23 +76,28 @@ export function useEncryptionKey(account: Address | undefined) {
       if (!account) throw new Error("Connect your wallet first.");
       const existing = unlocked.get(account.toLowerCase());
       if (existing) return existing;
-      if (isPasskey) {
-        if (!passkey || passkey.account.toLowerCase() !== account.toLowerCase()) {
-          throw new Error("Choose your passkey account again from Connect.");
-        }
-        // An added passkey derives another key than the published one; the signer then opens the copy sealed for it.
-        const publishedKey = published.data !== undefined ? published.data : ((await published.refetch()).data ?? null);
-        const pair = await (await import("@/app/_lib/passkeySigner")).unlockEncryptionKey(passkey, publishedKey);
-        remember(account, pair);
-        return pair;
-      }
-      const { deriveEncryptionKeyPair, encryptionKeyTypedData } = await import("@/lib/vault/encryptionKey");
-      const signature = await signTypedData({ account, ...encryptionKeyTypedData(account, appConfig.chain.id) });
-      const pair = deriveEncryptionKeyPair(signature, account);
-      remember(account, pair);
-      return pair;
+      return unlockOnce(account, () => derive(account));
     },
   });
+
+  /** One signature (or passkey prompt) derives the key; callers go through unlockOnce. */
+  async function derive(account: Address): Promise<EncryptionKeyPair> {
+    if (isPasskey) {
+      if (!passkey || passkey.account.toLowerCase() !== account.toLowerCase()) {
+        throw new Error("Choose your passkey account again from Connect.");
+      }
+      // An added passkey derives another key than the published one; the signer then opens the copy sealed for it.
+      const publishedKey = published.data !== undefined ? published.data : ((await published.refetch()).data ?? null);
+      const pair = await (await import("@/app/_lib/passkeySigner")).unlockEncryptionKey(passkey, publishedKey);
+      remember(account, pair);
+      return pair;
+    }
+    const { deriveEncryptionKeyPair, encryptionKeyTypedData } = await import("@/lib/vault/encryptionKey");
+    const signature = await signTypedData({ account, ...encryptionKeyTypedData(account, appConfig.chain.id) });
+    const pair = deriveEncryptionKeyPair(signature, account);
+    remember(account, pair);
+    return pair;
+  }
 
   /** The key pair, asking the wallet for the signature first when this tab has not unlocked it yet. */
   const ensureKey = () => unlock.mutateAsync();

@@ -2,6 +2,7 @@
 // Sign-In with Ethereum to the records gateway: the session is an HttpOnly cookie the gateway sets, so the page only
 // asks whether one exists (for the connected account) and, on request, signs a fresh EIP-4361 message.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { Address } from "viem";
 import { useConnection, useSignMessage } from "wagmi";
 import { appConfig } from "@/app/_lib/appConfig";
 import { gateway, type GatewaySession } from "@/app/_lib/gatewayClient";
@@ -10,6 +11,19 @@ export const SESSION_HOURS = 8;
 export const SIWE_STATEMENT = "Sign in to the MedConsent gateway.";
 
 export const gatewaySessionKey = ["gatewaySession"] as const;
+
+// One sign-in at a time for the whole tab: a section that needs the session while another section's sign-in is still
+// being verified waits for that one instead of asking the wallet (or the passkey) for a second signature.
+let signingIn: { address: string; session: Promise<GatewaySession> } | undefined;
+function sharedSignIn(address: string, signIn: () => Promise<GatewaySession>): Promise<GatewaySession> {
+  const key = address.toLowerCase();
+  if (signingIn?.address === key) return signingIn.session;
+  const session = signIn().finally(() => {
+    if (signingIn?.session === session) signingIn = undefined;
+  });
+  signingIn = { address: key, session };
+  return session;
+}
 
 export function useGatewaySession() {
   const { address } = useConnection();
@@ -25,26 +39,30 @@ export function useGatewaySession() {
   const current: GatewaySession | null =
     session.data && address && session.data.address.toLowerCase() === address.toLowerCase() ? session.data : null;
 
+  async function signInAs(address: Address): Promise<GatewaySession> {
+    const nonce = await gateway.nonce();
+    const issuedAt = new Date();
+    // The sign-in message builder loads with the first sign-in, not with every page.
+    const { createSiweMessage } = await import("viem/siwe");
+    const message = createSiweMessage({
+      domain: window.location.host,
+      uri: window.location.origin,
+      address,
+      chainId: appConfig.chain.id,
+      nonce,
+      version: "1",
+      statement: SIWE_STATEMENT,
+      issuedAt,
+      expirationTime: new Date(issuedAt.getTime() + SESSION_HOURS * 3600_000),
+    });
+    const signature = await signMessage({ account: address, message });
+    return gateway.verify(message, signature);
+  }
+
   const signIn = useMutation({
     mutationFn: async (): Promise<GatewaySession> => {
       if (!address) throw new Error("Connect your wallet first.");
-      const nonce = await gateway.nonce();
-      const issuedAt = new Date();
-      // The sign-in message builder loads with the first sign-in, not with every page.
-      const { createSiweMessage } = await import("viem/siwe");
-      const message = createSiweMessage({
-        domain: window.location.host,
-        uri: window.location.origin,
-        address,
-        chainId: appConfig.chain.id,
-        nonce,
-        version: "1",
-        statement: SIWE_STATEMENT,
-        issuedAt,
-        expirationTime: new Date(issuedAt.getTime() + SESSION_HOURS * 3600_000),
-      });
-      const signature = await signMessage({ account: address, message });
-      return gateway.verify(message, signature);
+      return sharedSignIn(address, () => signInAs(address));
     },
     onSuccess: (signedIn) => {
       queryClient.setQueryData(gatewaySessionKey, signedIn);

@@ -236,11 +236,22 @@ describe("Passkey accounts end to end", function () {
     expect(await page.locator(".menu .mono").getAttribute("title")).to.equal(account);
     const recordsAgain = page.locator("#records");
     const signIn = recordsAgain.getByRole("button", { name: "Sign in to the gateway" });
+    // The gateway's answer to this sign-in is held until "Open" has been clicked: a patient who opens a record while
+    // the sign-in is still being verified must not be asked to sign in a second time (on a slow machine that second
+    // prompt once stood between the patient and the record).
+    let releaseVerify!: () => void;
+    const verifyHeld = new Promise<void>((resolve) => (releaseVerify = resolve));
+    await page.route("**/api/auth/verify", async (route) => {
+      await verifyHeld;
+      await route.continue();
+    });
     await signIn.click({ timeout: 60_000 });
     await approve(page, /^Sign in to the MedConsent gateway$/);
     const cardAgain = recordsAgain.locator("li.card", { hasText: "Record 1: lab results" });
     await cardAgain.waitFor({ timeout: 60_000 });
     await cardAgain.getByRole("button", { name: "Open record 1" }).click();
+    releaseVerify();
+    await page.unroute("**/api/auth/verify");
     await approve(page, /^Unlock your encryption key$/);
     await cardAgain
       .getByTestId("record-viewer")
