@@ -78,17 +78,20 @@ export function useEmergencyEscrow(patient: Address) {
     mutationFn: async (): Promise<{ prepared: number; notInVault: number }> => {
       await session.ensureSession();
       const { isEscrowCategory, unwrapRecordKey, wrapRecordKey } = await loadVault();
-      const escrowKey = await escrowKeyOf(client);
-      const { secretKey } = await key.ensureKey();
       const [records, already, own] = await Promise.all([
         client.getRecords(patient),
         gateway.escrowRecordIds(patient),
         gateway.ownKeys(patient),
       ]);
       const ownKeys = new Map(own.map((k) => [k.recordId, k.wrappedKey]));
+      const missing = records.filter((r) => isEscrowCategory(r.category) && !already.includes(r.id));
+      // No signature (or passkey prompt) for the key when there is nothing to prepare.
+      if (!missing.some((r) => ownKeys.has(r.id))) return { prepared: 0, notInVault: missing.length };
+      const escrowKey = await escrowKeyOf(client);
+      const { secretKey } = await key.ensureKey();
       let prepared = 0;
       let notInVault = 0;
-      for (const record of records.filter((r) => isEscrowCategory(r.category) && !already.includes(r.id))) {
+      for (const record of missing) {
         const wrapped = ownKeys.get(record.id);
         // Records registered without the vault (pointers only) have no key to prepare.
         if (wrapped === undefined) {

@@ -47,7 +47,12 @@ describe("Passkey accounts end to end", function () {
           .locator("main")
           .innerText({ timeout: 2_000 })
           .catch(() => "(no page)");
-        console.log(`      the page at failure (${page.url()}):\n${text.slice(0, 3_000)}`);
+        const dialogs = await page
+          .getByRole("dialog")
+          .allInnerTexts()
+          .catch(() => []);
+        console.log(`      the page at failure (${page.url()}):\n${text.slice(0, 12_000)}`);
+        console.log(`      open dialogs: ${dialogs.length === 0 ? "none" : dialogs.join("\n---\n")}`);
       }
     }
     await Promise.all(sessions.map((s) => s.context.close()));
@@ -257,6 +262,72 @@ describe("Passkey accounts end to end", function () {
       .getByTestId("record-viewer")
       .getByRole("table", { name: /Lab results/ })
       .waitFor({ timeout: 60_000 });
+    expect(errors, errors.join("\n")).to.deep.equal([]);
+  });
+
+  it("change, delegates, the emergency setting, removing a passkey and revoking everything each take one passkey prompt", async function () {
+    this.timeout(300_000);
+    const { page, errors } = await openWithAuthenticator(true);
+    await createAccount(page);
+    await grant(page, LAB, "Lab results");
+    await page.getByRole("link", { name: "Back to your consents" }).click();
+
+    // Change: the grant flow prefilled with the live consent; widening it is one prompt with the new words.
+    const consent = page.locator("#consents li.card", { hasText: LAB });
+    await consent.getByRole("link", { name: "Change" }).click();
+    const form = page.locator("form.grant-form");
+    await form.getByRole("checkbox", { name: "Allergies", exact: true }).check();
+    await form.getByRole("button", { name: "Review" }).click();
+    await page.getByRole("button", { name: "Confirm with your passkey (no fee)" }).click();
+    const changeWords = await approve(page, /^Give a provider access$/);
+    expect(changeWords).to.match(/Riverside Laboratory may read your allergies and lab results for treatment until/);
+    await page.getByRole("heading", { name: "Access changed" }).waitFor({ timeout: 60_000 });
+    await page.getByRole("link", { name: "Back to your consents" }).click();
+    await consent.getByText(/allergies and lab results/).waitFor({ timeout: 60_000 });
+
+    // A delegate: named with one prompt, listed from the chain.
+    const delegates = page.locator("#delegates");
+    await delegates.getByLabel("Add a delegate by their account address").fill(RECOVERY_DELEGATE);
+    await delegates.getByRole("button", { name: "Add delegate" }).click();
+    const delegateWords = await approve(page, /^Let 0x7099…79C8 act for you$/);
+    expect(delegateWords).to.include("They may grant and revoke access on your behalf.");
+    await delegates.locator("li.card.delegate", { hasText: RECOVERY_DELEGATE }).waitFor({ timeout: 60_000 });
+
+    // The emergency setting (on for a new account): off, the gateway deletes the emergency copies; on again, with
+    // no routine record to prepare a copy of, no key is needed. Each one prompt.
+    await delegates.getByText("Emergency access is on.").waitFor({ timeout: 60_000 });
+    await delegates.getByRole("button", { name: "Turn emergency access off" }).click();
+    const offWords = await approve(page, /^Turn emergency access off$/);
+    expect(offWords).to.include("No provider may break the glass to open your records.");
+    await delegates.getByText("Emergency access is off.").waitFor({ timeout: 60_000 });
+    await delegates.getByRole("button", { name: "Turn emergency access on" }).click();
+    await approve(page, /^Turn emergency access on$/);
+    await delegates.getByText("Emergency access is on.").waitFor({ timeout: 60_000 });
+    await delegates.getByText(/You have no routine records yet/).waitFor({ timeout: 60_000 });
+
+    // A second passkey, then removing it: the list follows the chain, and the last passkey cannot be removed.
+    const passkeys = page.locator("#passkeys");
+    const list = passkeys.getByTestId("passkey-list").locator("li");
+    await list.first().waitFor();
+    await passkeys.getByRole("button", { name: "Add a passkey from another device" }).click();
+    await approve(page, /^Add a passkey to your account$/);
+    await list.nth(1).waitFor({ timeout: 60_000 });
+    await list.nth(1).getByRole("button", { name: "Remove this passkey" }).click();
+    await approve(page, /^Remove a passkey from your account$/);
+    await passkeys.getByText("Your only passkey cannot be removed: add another first.").waitFor({ timeout: 60_000 });
+    expect(await list.count()).to.equal(1);
+    expect(await list.first().innerText()).to.include("(this device)");
+
+    // Revoke everything: the dialog, then one prompt; every consent revoked and the delegate gone.
+    await page.locator("#consents").getByRole("button", { name: "Revoke everything" }).click();
+    await page
+      .getByRole("dialog", { name: "Revoke every consent?" })
+      .getByRole("button", { name: "Revoke everything" })
+      .click();
+    const revokeAllWords = await approve(page, /^Revoke every consent$/);
+    expect(revokeAllWords).to.include("every delegate is removed");
+    await page.locator("#consents").getByText("Revoked (1)").waitFor({ timeout: 60_000 });
+    await delegates.getByText("You have no delegates.").waitFor({ timeout: 60_000 });
     expect(errors, errors.join("\n")).to.deep.equal([]);
   });
 

@@ -46,7 +46,9 @@ function GrantLoader({ patient, provider }: { patient: Address; provider?: strin
   const directory = useProviders();
   const clock = useChainClock();
   const existing = useExistingConsent(patient, provider, clock.now);
-  const waitingForConsent = provider !== undefined && existing.isPending && existing.fetchStatus !== "idle";
+  // The form starts from the consent as the chain has it now: a copy cached before a grant that just confirmed would
+  // start "Change" from the old state, and a box ticked on it would silently drop what the provider may do now.
+  const waitingForConsent = provider !== undefined && !existing.isFetchedAfterMount && existing.fetchStatus !== "idle";
   const title = provider !== undefined ? "Change a provider's access" : "Give a provider access";
 
   const problem = directory.error ?? clock.error ?? existing.error;
