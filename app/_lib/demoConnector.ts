@@ -3,6 +3,7 @@
 import { createConnector } from "wagmi";
 import { fromHex, getAddress, numberToHex, type EIP1193RequestFn } from "viem";
 import type { DemoPerson } from "@/lib/demoAccounts";
+import { forwardToNode } from "./forwardToNode";
 
 export const DEMO_CONNECTOR_TYPE = "demo";
 const STORAGE_KEY = "medconsent.demoAccount";
@@ -44,14 +45,7 @@ export function demoAccount(person: DemoPerson) {
       const request: EIP1193RequestFn = async ({ method, params }) => {
         if (method === "eth_accounts" || method === "eth_requestAccounts") return connected ? [person.address] : [];
         if (method === "eth_chainId") return numberToHex(config.chains[0].id);
-        const response = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-        });
-        const body = await response.json();
-        if (body.error) throw Object.assign(new Error(body.error.message), body.error);
-        return body.result;
+        return forwardToNode(url, method, params);
       };
       return { request };
     },

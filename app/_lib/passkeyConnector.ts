@@ -7,6 +7,7 @@ import { createConnector } from "wagmi";
 import { fromHex, getAddress, numberToHex, type Address, type EIP1193RequestFn, type Hex } from "viem";
 import { PasskeyError } from "@/lib/passkey/errors";
 import { currentPasskey, type StoredPasskey } from "./passkeyStore";
+import { forwardToNode } from "./forwardToNode";
 
 export const PASSKEY_CONNECTOR_TYPE = "passkey";
 export const PASSKEY_CONNECTOR_ID = "passkey";
@@ -83,14 +84,7 @@ export function passkeyAccount() {
                 code: 4200,
               });
           }
-          const response = await fetch(url, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-          });
-          const body = await response.json();
-          if (body.error) throw Object.assign(new Error(body.error.message), body.error);
-          return body.result;
+          return forwardToNode(url, method, params);
         };
         return { request };
       },
