@@ -63,3 +63,14 @@ export function rememberPasskey(passkey: StoredPasskey): void {
   storage()?.setItem(PASSKEYS_KEY, JSON.stringify(withPasskey(storedPasskeys(), passkey)));
   listeners.forEach((listener) => listener());
 }
+
+/** The list without one credential. */
+export function withoutPasskey(list: readonly StoredPasskey[], credentialId: string): StoredPasskey[] {
+  return list.filter((p) => p.credentialId !== credentialId);
+}
+
+/** Drops a passkey the account no longer accepts (removed from it), so connecting never offers it again. */
+export function forgetPasskey(credentialId: string): void {
+  storage()?.setItem(PASSKEYS_KEY, JSON.stringify(withoutPasskey(storedPasskeys(), credentialId)));
+  listeners.forEach((listener) => listener());
+}

@@ -312,6 +312,12 @@ describe("Passkey accounts end to end", function () {
     await passkeys.getByRole("button", { name: "Add a passkey from another device" }).click();
     await approve(page, /^Add a passkey to your account$/);
     await list.nth(1).waitFor({ timeout: 60_000 });
+    // This device's own passkey asks first, in plain words; "Keep it" sends nothing.
+    await list.first().getByRole("button", { name: "Remove this passkey" }).click();
+    const warning = list.first().getByRole("alert");
+    expect(await warning.innerText()).to.include("this device can no longer approve anything for your account");
+    await warning.getByRole("button", { name: "Keep it" }).click();
+    await warning.waitFor({ state: "detached" });
     await list.nth(1).getByRole("button", { name: "Remove this passkey" }).click();
     await approve(page, /^Remove a passkey from your account$/);
     await passkeys.getByText("Your only passkey cannot be removed: add another first.").waitFor({ timeout: 60_000 });

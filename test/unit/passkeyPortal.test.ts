@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
 import { bytesToHex, encodeFunctionData, type Address, type Hex } from "viem";
 import { describeCall, describeMessage, describeTypedData, granteeOf } from "@/app/_lib/passkeyApprovalWords";
-import { parseStoredPasskeys, withPasskey, type StoredPasskey } from "@/app/_lib/passkeyStore";
+import { parseStoredPasskeys, withoutPasskey, withPasskey, type StoredPasskey } from "@/app/_lib/passkeyStore";
 import { describeFailure } from "@/app/_lib/txErrors";
 import { abis } from "@/lib/contracts/deployedContracts";
 import type { MedConsentAddresses } from "@/lib/consentClient";
@@ -88,6 +88,14 @@ describe("portal passkeys", function () {
       account: "0x3000000000000000000000000000000000000003",
       prf: true,
     };
+
+    it("forgets a removed passkey and keeps the others in order", function () {
+      const other = { ...passkey, credentialId: "BBBBBBBBBBBBBBBBBBBBBB" };
+      const third = { ...passkey, credentialId: "CCCCCCCCCCCCCCCCCCCCCC" };
+      const list = [passkey, other, third];
+      expect(withoutPasskey(list, other.credentialId)).to.deep.equal([passkey, third]);
+      expect(withoutPasskey(list, "DDDDDDDDDDDDDDDDDDDDDD")).to.deep.equal(list);
+    });
 
     it("round-trips, keeps the newest last, and drops malformed entries", function () {
       const other = { ...passkey, credentialId: "BBBBBBBBBBBBBBBBBBBBBB", prf: false };

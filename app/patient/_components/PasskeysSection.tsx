@@ -5,11 +5,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { useId, useState, useSyncExternalStore, type FormEvent } from "react";
 import { hexToBytes, isAddress, zeroAddress, type Abi, type Address, type Hash, type Hex } from "viem";
-import { useConfig } from "wagmi";
+import { useConfig, useDisconnect } from "wagmi";
 import { TransactionStatus } from "@/app/_components/TransactionStatus";
 import { useEncryptionKey } from "@/app/_hooks/useEncryptionKey";
 import { useTransactor } from "@/app/_hooks/useTransactor";
-import { currentPasskey, subscribeToPasskeys } from "@/app/_lib/passkeyStore";
+import { gateway } from "@/app/_lib/gatewayClient";
+import { currentPasskey, forgetPasskey, subscribeToPasskeys } from "@/app/_lib/passkeyStore";
 import { shortAddress } from "@/lib/format";
 import { createPasskey } from "@/lib/passkey/ceremony";
 
@@ -17,7 +18,10 @@ const loadSigner = () => import("@/app/_lib/passkeySigner");
 
 export function PasskeysSection({ account }: { account: Address }) {
   const config = useConfig();
+  const { disconnect } = useDisconnect();
   const tx = useTransactor();
+  // Removing this device's own passkey asks first: afterwards this device cannot approve anything for the account.
+  const [confirmingRemoval, setConfirmingRemoval] = useState(false);
   const encryptionKey = useEncryptionKey(account);
   const [keyCopyNotice, setKeyCopyNotice] = useState<{ text: string; warning: boolean }>();
   const thisDevice = useSyncExternalStore(subscribeToPasskeys, currentPasskey, () => undefined);
@@ -109,8 +113,16 @@ export function PasskeysSection({ account }: { account: Address }) {
       return [created.x, created.y];
     });
 
-  const removePasskey = (key: { x: Hex; y: Hex }) =>
-    writeToAccount("Removing a passkey", "removePasskey", [key.x, key.y]);
+  async function removePasskey(key: { x: Hex; y: Hex }) {
+    setConfirmingRemoval(false);
+    const removed = await writeToAccount("Removing a passkey", "removePasskey", [key.x, key.y]);
+    if (!removed || thisDevice === undefined || !isThisDevice(key)) return;
+    // This device's passkey no longer controls the account: forget it here, end the gateway session and disconnect,
+    // so the patient comes back with one of the passkeys the account still has.
+    forgetPasskey(thisDevice.credentialId);
+    await gateway.logout().catch(() => undefined);
+    disconnect();
+  }
 
   async function setRecoveryDelegate(event: FormEvent) {
     event.preventDefault();
@@ -153,9 +165,29 @@ export function PasskeysSection({ account }: { account: Address }) {
               {isThisDevice(key) ? " (this device)" : ""}
             </p>
             <p className="mono muted">{shortAddress(key.x)}</p>
-            {keys.length > 1 ? (
+            {keys.length > 1 && isThisDevice(key) && confirmingRemoval ? (
+              <div className="notice warning" role="alert">
+                <p>
+                  This is the passkey of this device. Once it is removed, this device can no longer approve anything for
+                  your account: you will be signed out here, and can come back with one of your other passkeys.
+                </p>
+                <div className="card-actions">
+                  <button type="button" className="danger" disabled={tx.busy} onClick={() => void removePasskey(key)}>
+                    Yes, remove this device&apos;s passkey
+                  </button>
+                  <button type="button" onClick={() => setConfirmingRemoval(false)}>
+                    Keep it
+                  </button>
+                </div>
+              </div>
+            ) : keys.length > 1 ? (
               <div className="card-actions">
-                <button type="button" className="danger" disabled={tx.busy} onClick={() => void removePasskey(key)}>
+                <button
+                  type="button"
+                  className="danger"
+                  disabled={tx.busy}
+                  onClick={() => (isThisDevice(key) ? setConfirmingRemoval(true) : void removePasskey(key))}
+                >
                   Remove this passkey
                 </button>
               </div>
