@@ -4,11 +4,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Address } from "viem";
 import { useConnection, useSignMessage } from "wagmi";
-import { appConfig } from "@/app/_lib/appConfig";
 import { gateway, type GatewaySession } from "@/app/_lib/gatewayClient";
-
-export const SESSION_HOURS = 8;
-export const SIWE_STATEMENT = "Sign in to the MedConsent gateway.";
+import { gatewaySignInMessage } from "@/app/_lib/gatewaySignInMessage";
 
 export const gatewaySessionKey = ["gatewaySession"] as const;
 
@@ -40,21 +37,7 @@ export function useGatewaySession() {
     session.data && address && session.data.address.toLowerCase() === address.toLowerCase() ? session.data : null;
 
   async function signInAs(address: Address): Promise<GatewaySession> {
-    const nonce = await gateway.nonce();
-    const issuedAt = new Date();
-    // The sign-in message builder loads with the first sign-in, not with every page.
-    const { createSiweMessage } = await import("viem/siwe");
-    const message = createSiweMessage({
-      domain: window.location.host,
-      uri: window.location.origin,
-      address,
-      chainId: appConfig.chain.id,
-      nonce,
-      version: "1",
-      statement: SIWE_STATEMENT,
-      issuedAt,
-      expirationTime: new Date(issuedAt.getTime() + SESSION_HOURS * 3600_000),
-    });
+    const message = await gatewaySignInMessage(address);
     const signature = await signMessage({ account: address, message });
     return gateway.verify(message, signature);
   }

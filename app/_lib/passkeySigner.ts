@@ -19,7 +19,7 @@ import {
 import { getBlock, getCode, readContract, waitForTransactionReceipt } from "viem/actions";
 import { appConfig } from "./appConfig";
 import { passkeyContracts } from "./passkeyContracts";
-import { SESSION_HOURS, SIWE_STATEMENT } from "@/app/_hooks/useGatewaySession";
+import { gatewaySignInMessage } from "@/app/_lib/gatewaySignInMessage";
 import { gateway, GatewayError, type GatewaySession } from "./gatewayClient";
 import { requestApproval } from "./passkeyApproval";
 import {
@@ -202,20 +202,7 @@ export async function sendTransaction(
  * or after its deployment: before, the signature goes out ERC-6492-wrapped.
  */
 export async function signIn(passkey: StoredPasskey): Promise<GatewaySession> {
-  const nonce = await gateway.nonce();
-  const { createSiweMessage } = await import("viem/siwe");
-  const issuedAt = new Date();
-  const message = createSiweMessage({
-    domain: window.location.host,
-    uri: window.location.origin,
-    address: passkey.account,
-    chainId: appConfig.chain.id,
-    nonce,
-    version: "1",
-    statement: SIWE_STATEMENT,
-    issuedAt,
-    expirationTime: new Date(issuedAt.getTime() + SESSION_HOURS * 3600_000),
-  });
+  const message = await gatewaySignInMessage(passkey.account);
   const signature = await signMessage(passkey, stringToHex(message));
   return gateway.verify(message, signature);
 }
