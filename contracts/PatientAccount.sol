@@ -13,6 +13,7 @@ import {MultiSignerERC7913} from "@openzeppelin/contracts/utils/cryptography/sig
 // solhint-disable-next-line max-line-length
 import {ERC7913WebAuthnVerifier} from "@openzeppelin/contracts/utils/cryptography/verifiers/ERC7913WebAuthnVerifier.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 import {IPatientAccount} from "./interfaces/IPatientAccount.sol";
 
 /**
@@ -26,9 +27,9 @@ import {IPatientAccount} from "./interfaces/IPatientAccount.sol";
  * bound to this account); `ERC7821` and `Account` make it usable by an ERC-4337 EntryPoint where one exists.
  *
  * Our own code is the small part OpenZeppelin leaves to each account: {executeBySig}, because the local chain and the
- * gateway have no ERC-4337 bundler (a relayer submits a passkey-signed EIP-712 batch instead of a user operation), and
- * the passkey and recovery rules. Each account is an OpenZeppelin `Clones` minimal proxy of one implementation,
- * deployed by {PatientAccountFactory}.
+ * gateway have no ERC-4337 bundler (a relayer submits a passkey-signed EIP-712 batch instead of a user operation), the
+ * passkey rules, and a recovery delegate's recovery, which waits {RECOVERY_DELAY} so the patient can cancel it. Each
+ * account is an OpenZeppelin `Clones` minimal proxy of one implementation, deployed by {PatientAccountFactory}.
  */
 contract PatientAccount is
     IPatientAccount,
@@ -47,9 +48,24 @@ contract PatientAccount is
         "Execute(bytes executionData,uint256 nonce,uint256 deadline)"
     );
 
+    /**
+     * @notice How long a recovery waits between {startRecovery} and {finishRecovery}. A delegate's key can be stolen
+     * and a delegate can turn hostile; the delay is what stops either from taking over the account: for two days the
+     * recovery is public (an event, and the portal's notice) and any one of the patient's passkeys cancels it. Two days
+     * let a patient who still holds a device (away for a weekend, a phone left at home) see it and act, while a
+     * patient who really lost every device waits two days for a new one, during which the consents already given
+     * keep working.
+     */
+    uint48 public constant RECOVERY_DELAY = 2 days;
+
     address private immutable _webAuthnVerifier;
 
+    // One storage word: the recovery delegate (20 bytes) and, while it has a recovery pending, the second that
+    // recovery can be finished from (6 bytes; zero when none is pending). The pending passkey follows in two words.
     address private _recoveryDelegate;
+    uint48 private _recoveryReadyAt;
+    bytes32 private _recoveryQx;
+    bytes32 private _recoveryQy;
 
     /**
      * @dev The implementation behind every proxy, and the stateless ERC-7913 WebAuthn verifier each passkey signer
@@ -97,21 +113,54 @@ contract PatientAccount is
 
     /// @inheritdoc IPatientAccount
     function setRecoveryDelegate(address delegate) external onlyEntryPointOrSelf {
+        if (_recoveryReadyAt != 0) _cancelRecovery();
         _recoveryDelegate = delegate;
         emit PatientAccountRecoveryDelegateSet(delegate);
     }
 
     /// @inheritdoc IPatientAccount
-    function recoverWithPasskey(bytes32 qx, bytes32 qy) external {
+    function startRecovery(bytes32 qx, bytes32 qy) external {
+        // The delegate is cleared when its recovery finishes: a delegate who recovered once is refused here too.
         if (msg.sender != _recoveryDelegate) revert PatientAccountUnauthorizedRecovery(msg.sender);
+        if (_recoveryReadyAt != 0) revert PatientAccountRecoveryPending(_recoveryReadyAt);
+        // Checked now rather than when it finishes, so a mistyped key does not cost the patient the delay.
+        if (!P256.isValidPublicKey(qx, qy)) revert PatientAccountInvalidPasskey(qx, qy);
+        bytes memory signer = _signerOf(qx, qy);
+        if (isSigner(signer)) revert MultiSignerERC7913AlreadyExists(signer);
+        uint48 readyAt = Time.timestamp() + RECOVERY_DELAY;
+        _recoveryReadyAt = readyAt;
+        _recoveryQx = qx;
+        _recoveryQy = qy;
+        emit PatientAccountRecoveryStarted(msg.sender, qx, qy, readyAt);
+    }
+
+    /// @inheritdoc IPatientAccount
+    function finishRecovery() external {
+        uint48 readyAt = _recoveryReadyAt;
+        if (readyAt == 0) revert PatientAccountNoPendingRecovery();
+        if (Time.timestamp() < readyAt) revert PatientAccountRecoveryNotReady(readyAt);
+        address delegate = _recoveryDelegate;
+        (bytes32 qx, bytes32 qy) = _clearRecovery();
         delete _recoveryDelegate;
-        _addPasskey(qx, qy);
-        emit PatientAccountRecovered(msg.sender, qx, qy);
+        // OpenZeppelin refuses the key if a passkey added it meanwhile; that passkey can then cancel the recovery.
+        _addSigners(_asList(_signerOf(qx, qy)));
+        emit PatientAccountRecoveryFinished(delegate, qx, qy);
+    }
+
+    /// @inheritdoc IPatientAccount
+    function cancelRecovery() external onlyEntryPointOrSelf {
+        if (_recoveryReadyAt == 0) revert PatientAccountNoPendingRecovery();
+        _cancelRecovery();
     }
 
     /// @inheritdoc IPatientAccount
     function recoveryDelegate() external view returns (address) {
         return _recoveryDelegate;
+    }
+
+    /// @inheritdoc IPatientAccount
+    function pendingRecovery() external view returns (bytes32 qx, bytes32 qy, uint48 readyAt) {
+        return (_recoveryQx, _recoveryQy, _recoveryReadyAt);
     }
 
     /// @inheritdoc IPatientAccount
@@ -186,6 +235,19 @@ contract PatientAccount is
                 qx,
                 qy
             );
+    }
+
+    function _cancelRecovery() private {
+        (bytes32 qx, bytes32 qy) = _clearRecovery();
+        emit PatientAccountRecoveryCancelled(_recoveryDelegate, qx, qy);
+    }
+
+    /// @dev Ends the pending recovery and returns the passkey it would have added.
+    function _clearRecovery() private returns (bytes32 qx, bytes32 qy) {
+        (qx, qy) = (_recoveryQx, _recoveryQy);
+        delete _recoveryReadyAt;
+        delete _recoveryQx;
+        delete _recoveryQy;
     }
 
     function _addPasskey(bytes32 qx, bytes32 qy) private {

@@ -58,6 +58,8 @@ const MESSAGES: Record<string, (args: Args) => string> = {
   ProviderInvalidName: () => "The provider's public name must be 1 to 64 bytes.",
   ProviderInvalidCredentialHash: () => "The credential hash cannot be zero.",
   AccessControlUnauthorizedAccount: ([account]) => `${short(account)} does not hold the role this action needs.`,
+  SafeCastOverflowedUintDowncast: ([bits, value]) =>
+    `The value ${String(value)} is too large for the ${String(bits)}-bit field the contract keeps it in.`,
   AccessControlBadConfirmation: () => "An account can only renounce its own role.",
   AccessControlEnforcedDefaultAdminDelay: ([schedule]) =>
     `The new admin can accept the role only after ${date(schedule)}.`,
@@ -93,6 +95,12 @@ const MESSAGES: Record<string, (args: Args) => string> = {
     "This is not a valid passkey public key (not a point on the P-256 curve): register the passkey again.",
   PatientAccountUnauthorizedRecovery: ([caller]) =>
     `${short(caller)} is not this account's recovery delegate (none is named, or its one recovery was already used).`,
+  PatientAccountRecoveryPending: ([readyAt]) =>
+    `A recovery of this account is already waiting (it can finish on ${date(readyAt)}): only one at a time.`,
+  PatientAccountNoPendingRecovery: () =>
+    "No recovery of this account is waiting: there is nothing to finish or cancel (cancelled, or already finished).",
+  PatientAccountRecoveryNotReady: ([readyAt]) =>
+    `The recovery is still in its waiting period, in which the patient can cancel it: it can finish on ${date(readyAt)}.`,
   AccountUnauthorized: ([sender]) =>
     `${short(sender)} may not do this: only the account itself, through a request signed with one of its passkeys.`,
   InvalidAccountNonce: ([, currentNonce]) =>

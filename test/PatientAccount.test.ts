@@ -14,7 +14,7 @@ import {
   type Hex,
 } from "viem";
 import { hardhat } from "viem/chains";
-import { Action, Purpose, HOUR, YEAR } from "@/harness/contracts/codes";
+import { Action, Purpose, DAY, HOUR, YEAR } from "@/harness/contracts/codes";
 import { CLINIC_TERMS } from "@/harness/contracts/fixtures";
 import {
   chainIdOf,
@@ -622,74 +622,270 @@ describe("PatientAccount", function () {
     });
   });
 
-  describe("recovery delegate", function () {
+  describe("recovery", function () {
     async function delegateFixture() {
       const f = await passkeyAccountFixture();
       await runSigned(f, f.account, [selfCall(f.address, "setRecoveryDelegate", [f.delegate.address])]);
       return f;
     }
 
-    it("is named and cleared by the account through a signed execution", async function () {
-      const f = await loadFixture(passkeyAccountFixture);
-      expect(await f.account.recoveryDelegate()).to.equal(ethers.ZeroAddress);
-      await expect(runSigned(f, f.account, [selfCall(f.address, "setRecoveryDelegate", [f.delegate.address])]))
-        .to.emit(f.account, "PatientAccountRecoveryDelegateSet")
-        .withArgs(f.delegate.address);
-      expect(await f.account.recoveryDelegate()).to.equal(f.delegate.address);
-      await expect(runSigned(f, f.account, [selfCall(f.address, "setRecoveryDelegate", [ethers.ZeroAddress])]))
-        .to.emit(f.account, "PatientAccountRecoveryDelegateSet")
-        .withArgs(ethers.ZeroAddress);
-    });
-
-    it("adds one new passkey for a patient who lost every device; the right is then spent", async function () {
-      const f = await loadFixture(delegateFixture);
+    /** The delegate started a recovery for `phone`, a passkey the patient made on a new device. */
+    async function pendingFixture() {
+      const f = await delegateFixture();
       const phone = new SoftPasskey();
-      await expect(f.account.connect(f.delegate).recoverWithPasskey(phone.publicKey.x, phone.publicKey.y))
-        .to.emit(f.account, "PatientAccountRecovered")
-        .withArgs(f.delegate.address, phone.publicKey.x, phone.publicKey.y);
-      expect(await f.account.isPasskey(phone.publicKey.x, phone.publicKey.y)).to.equal(true);
-      expect(await f.account.recoveryDelegate()).to.equal(ethers.ZeroAddress);
-      // The new passkey controls the account: it removes the lost one.
-      await expect(
-        runSigned({ ...f, passkey: phone }, f.account, [
-          selfCall(f.address, "removePasskey", [f.passkey.publicKey.x, f.passkey.publicKey.y]),
-        ]),
-      ).to.emit(f.account, "ERC7913SignerRemoved");
-      const another = new SoftPasskey();
-      await expect(f.account.connect(f.delegate).recoverWithPasskey(another.publicKey.x, another.publicKey.y))
-        .to.be.revertedWithCustomError(f.account, "PatientAccountUnauthorizedRecovery")
-        .withArgs(f.delegate.address);
+      await f.account.connect(f.delegate).startRecovery(phone.publicKey.x, phone.publicKey.y);
+      const [, , readyAt] = await f.account.pendingRecovery();
+      return { ...f, phone, readyAt: Number(readyAt) };
+    }
+
+    const expectNonePending = async (account: PatientAccount) =>
+      expect(await account.pendingRecovery()).to.deep.equal([ethers.ZeroHash, ethers.ZeroHash, 0n]);
+
+    it("waits two days", async function () {
+      const { account } = await loadFixture(passkeyAccountFixture);
+      expect(await account.RECOVERY_DELAY()).to.equal(BigInt(2 * DAY));
     });
 
-    it("is refused to anyone else, and to everyone when none is named", async function () {
-      const f = await loadFixture(delegateFixture);
-      const { x, y } = new SoftPasskey().publicKey;
-      await expect(f.account.connect(f.stranger).recoverWithPasskey(x, y))
-        .to.be.revertedWithCustomError(f.account, "PatientAccountUnauthorizedRecovery")
-        .withArgs(f.stranger.address);
-      const fresh = await loadFixture(passkeyAccountFixture);
-      await expect(fresh.account.connect(fresh.delegate).recoverWithPasskey(x, y)).to.be.revertedWithCustomError(
-        fresh.account,
-        "PatientAccountUnauthorizedRecovery",
-      );
+    describe("setRecoveryDelegate", function () {
+      it("is named and cleared by the account through a signed execution", async function () {
+        const f = await loadFixture(passkeyAccountFixture);
+        expect(await f.account.recoveryDelegate()).to.equal(ethers.ZeroAddress);
+        await expect(runSigned(f, f.account, [selfCall(f.address, "setRecoveryDelegate", [f.delegate.address])]))
+          .to.emit(f.account, "PatientAccountRecoveryDelegateSet")
+          .withArgs(f.delegate.address)
+          .and.not.to.emit(f.account, "PatientAccountRecoveryCancelled");
+        expect(await f.account.recoveryDelegate()).to.equal(f.delegate.address);
+        await expect(runSigned(f, f.account, [selfCall(f.address, "setRecoveryDelegate", [ethers.ZeroAddress])]))
+          .to.emit(f.account, "PatientAccountRecoveryDelegateSet")
+          .withArgs(ethers.ZeroAddress);
+      });
+
+      it("cancels a pending recovery, whether it names another delegate, the same one or none", async function () {
+        for (const next of ["stranger", "delegate", "none"] as const) {
+          const f = await loadFixture(pendingFixture);
+          const named = next === "none" ? ethers.ZeroAddress : f[next].address;
+          await expect(runSigned(f, f.account, [selfCall(f.address, "setRecoveryDelegate", [named])]))
+            .to.emit(f.account, "PatientAccountRecoveryCancelled")
+            .withArgs(f.delegate.address, f.phone.publicKey.x, f.phone.publicKey.y)
+            .and.to.emit(f.account, "PatientAccountRecoveryDelegateSet")
+            .withArgs(named);
+          await expectNonePending(f.account);
+          await time.increaseTo(f.readyAt);
+          await expect(f.account.finishRecovery()).to.be.revertedWithCustomError(
+            f.account,
+            "PatientAccountNoPendingRecovery",
+          );
+          expect(await f.account.isPasskey(f.phone.publicKey.x, f.phone.publicKey.y)).to.equal(false);
+        }
+      });
     });
 
-    it("cannot add an invalid key (and keeps its right), remove passkeys or execute calls", async function () {
-      const f = await loadFixture(delegateFixture);
-      await expect(
-        f.account.connect(f.delegate).recoverWithPasskey(ethers.ZeroHash, ethers.ZeroHash),
-      ).to.be.revertedWithCustomError(f.account, "PatientAccountInvalidPasskey");
-      expect(await f.account.recoveryDelegate()).to.equal(f.delegate.address);
-      await expect(
-        f.account.connect(f.delegate).removePasskey(f.passkey.publicKey.x, f.passkey.publicKey.y),
-      ).to.be.revertedWithCustomError(f.account, "AccountUnauthorized");
-      await expect(
-        f.account.connect(f.delegate).execute(BATCH_MODE, encodeCalls([call(f.address, "0x")])),
-      ).to.be.revertedWithCustomError(f.account, "AccountUnauthorized");
-      await expect(f.account.connect(f.delegate).setRecoveryDelegate(f.stranger.address)).to.be.revertedWithCustomError(
-        f.account,
-        "AccountUnauthorized",
-      );
+    describe("startRecovery", function () {
+      describe("Validations", function () {
+        it("is refused to anyone but the delegate, and to everyone when none is named", async function () {
+          const f = await loadFixture(delegateFixture);
+          const { x, y } = new SoftPasskey().publicKey;
+          await expect(f.account.connect(f.stranger).startRecovery(x, y))
+            .to.be.revertedWithCustomError(f.account, "PatientAccountUnauthorizedRecovery")
+            .withArgs(f.stranger.address);
+          const fresh = await loadFixture(passkeyAccountFixture);
+          await expect(fresh.account.connect(fresh.delegate).startRecovery(x, y))
+            .to.be.revertedWithCustomError(fresh.account, "PatientAccountUnauthorizedRecovery")
+            .withArgs(fresh.delegate.address);
+        });
+
+        it("is refused while a recovery is pending", async function () {
+          const f = await loadFixture(pendingFixture);
+          const { x, y } = new SoftPasskey().publicKey;
+          await expect(f.account.connect(f.delegate).startRecovery(x, y))
+            .to.be.revertedWithCustomError(f.account, "PatientAccountRecoveryPending")
+            .withArgs(f.readyAt);
+          // Still refused once the delay has passed: the pending one is finished or cancelled first.
+          await time.increaseTo(f.readyAt);
+          await expect(f.account.connect(f.delegate).startRecovery(x, y)).to.be.revertedWithCustomError(
+            f.account,
+            "PatientAccountRecoveryPending",
+          );
+        });
+
+        it("refuses a key that is not a P-256 point, or is already one of the account's passkeys", async function () {
+          const f = await loadFixture(delegateFixture);
+          await expect(f.account.connect(f.delegate).startRecovery(ethers.ZeroHash, ethers.ZeroHash))
+            .to.be.revertedWithCustomError(f.account, "PatientAccountInvalidPasskey")
+            .withArgs(ethers.ZeroHash, ethers.ZeroHash);
+          await expect(f.account.connect(f.delegate).startRecovery(f.passkey.publicKey.x, f.passkey.publicKey.y))
+            .to.be.revertedWithCustomError(f.account, "MultiSignerERC7913AlreadyExists")
+            .withArgs(passkeySigner(f.verifier, f.passkey.publicKey).toLowerCase());
+          await expectNonePending(f.account);
+        });
+      });
+
+      describe("Events", function () {
+        it("emits PatientAccountRecoveryStarted with the second it can be finished from", async function () {
+          const f = await loadFixture(delegateFixture);
+          const { x, y } = new SoftPasskey().publicKey;
+          const startedAt = (await time.latest()) + 60;
+          await time.setNextBlockTimestamp(startedAt);
+          await expect(f.account.connect(f.delegate).startRecovery(x, y))
+            .to.emit(f.account, "PatientAccountRecoveryStarted")
+            .withArgs(f.delegate.address, x, y, startedAt + 2 * DAY);
+        });
+      });
+
+      describe("Effects", function () {
+        it("records the key and the time, and adds nothing yet", async function () {
+          const f = await loadFixture(pendingFixture);
+          expect(await f.account.pendingRecovery()).to.deep.equal([
+            f.phone.publicKey.x,
+            f.phone.publicKey.y,
+            BigInt((await time.latest()) + 2 * DAY),
+          ]);
+          expect(await f.account.isPasskey(f.phone.publicKey.x, f.phone.publicKey.y)).to.equal(false);
+          expect(await f.account.getSignerCount()).to.equal(1n);
+          await expect(
+            runSigned({ ...f, passkey: f.phone }, f.account, [call(f.address, "0x")]),
+          ).to.be.revertedWithCustomError(f.account, "PatientAccountInvalidSignature");
+        });
+
+        it("gives the delegate nothing else: it cannot remove passkeys, execute calls or name a delegate", async function () {
+          const f = await loadFixture(pendingFixture);
+          for (const send of [
+            () => f.account.connect(f.delegate).removePasskey(f.passkey.publicKey.x, f.passkey.publicKey.y),
+            () => f.account.connect(f.delegate).execute(BATCH_MODE, encodeCalls([call(f.address, "0x")])),
+            () => f.account.connect(f.delegate).setRecoveryDelegate(f.stranger.address),
+            () => f.account.connect(f.delegate).cancelRecovery(),
+          ]) {
+            await expect(send())
+              .to.be.revertedWithCustomError(f.account, "AccountUnauthorized")
+              .withArgs(f.delegate.address);
+          }
+        });
+      });
+    });
+
+    describe("finishRecovery", function () {
+      describe("Validations", function () {
+        it("is refused when no recovery is pending", async function () {
+          const f = await loadFixture(delegateFixture);
+          await expect(f.account.finishRecovery()).to.be.revertedWithCustomError(
+            f.account,
+            "PatientAccountNoPendingRecovery",
+          );
+        });
+
+        it("is refused before the delay has passed, naming when it can be finished", async function () {
+          const f = await loadFixture(pendingFixture);
+          await expect(f.account.connect(f.delegate).finishRecovery())
+            .to.be.revertedWithCustomError(f.account, "PatientAccountRecoveryNotReady")
+            .withArgs(f.readyAt);
+          await time.setNextBlockTimestamp(f.readyAt - 1);
+          await expect(f.account.connect(f.delegate).finishRecovery())
+            .to.be.revertedWithCustomError(f.account, "PatientAccountRecoveryNotReady")
+            .withArgs(f.readyAt);
+        });
+
+        it("is refused when a passkey added the same key meanwhile, which can then cancel it", async function () {
+          const f = await loadFixture(pendingFixture);
+          await runSigned(f, f.account, [
+            selfCall(f.address, "addPasskey", [f.phone.publicKey.x, f.phone.publicKey.y]),
+          ]);
+          await time.increaseTo(f.readyAt);
+          await expect(f.account.finishRecovery()).to.be.revertedWithCustomError(
+            f.account,
+            "MultiSignerERC7913AlreadyExists",
+          );
+          await expect(runSigned(f, f.account, [selfCall(f.address, "cancelRecovery", [])])).to.emit(
+            f.account,
+            "PatientAccountRecoveryCancelled",
+          );
+        });
+      });
+
+      describe("Events", function () {
+        it("emits PatientAccountRecoveryFinished, from the second the delay ends, whoever sends it", async function () {
+          const f = await loadFixture(pendingFixture);
+          await time.setNextBlockTimestamp(f.readyAt);
+          await expect(f.account.connect(f.stranger).finishRecovery())
+            .to.emit(f.account, "PatientAccountRecoveryFinished")
+            .withArgs(f.delegate.address, f.phone.publicKey.x, f.phone.publicKey.y)
+            .and.to.emit(f.account, "ERC7913SignerAdded")
+            .withArgs(passkeySigner(f.verifier, f.phone.publicKey));
+        });
+      });
+
+      describe("Effects", function () {
+        it("adds the passkey, which then controls the account, and spends the delegate's one recovery", async function () {
+          const f = await loadFixture(pendingFixture);
+          await time.increaseTo(f.readyAt);
+          await f.account.connect(f.delegate).finishRecovery();
+          expect(await f.account.isPasskey(f.phone.publicKey.x, f.phone.publicKey.y)).to.equal(true);
+          expect(await f.account.recoveryDelegate()).to.equal(ethers.ZeroAddress);
+          await expectNonePending(f.account);
+          // The new passkey removes the lost one.
+          await expect(
+            runSigned({ ...f, passkey: f.phone }, f.account, [
+              selfCall(f.address, "removePasskey", [f.passkey.publicKey.x, f.passkey.publicKey.y]),
+            ]),
+          ).to.emit(f.account, "ERC7913SignerRemoved");
+          // Once only: the delegate cannot start another recovery, nor finish this one again.
+          const another = new SoftPasskey();
+          await expect(f.account.connect(f.delegate).startRecovery(another.publicKey.x, another.publicKey.y))
+            .to.be.revertedWithCustomError(f.account, "PatientAccountUnauthorizedRecovery")
+            .withArgs(f.delegate.address);
+          await expect(f.account.finishRecovery()).to.be.revertedWithCustomError(
+            f.account,
+            "PatientAccountNoPendingRecovery",
+          );
+        });
+      });
+    });
+
+    describe("cancelRecovery", function () {
+      describe("Validations", function () {
+        it("is refused to anyone but the account itself", async function () {
+          const f = await loadFixture(pendingFixture);
+          await expect(f.account.connect(f.stranger).cancelRecovery())
+            .to.be.revertedWithCustomError(f.account, "AccountUnauthorized")
+            .withArgs(f.stranger.address);
+        });
+
+        it("is refused when no recovery is pending", async function () {
+          const f = await loadFixture(delegateFixture);
+          await expect(
+            runSigned(f, f.account, [selfCall(f.address, "cancelRecovery", [])]),
+          ).to.be.revertedWithCustomError(f.account, "PatientAccountNoPendingRecovery");
+        });
+      });
+
+      describe("Events", function () {
+        it("emits PatientAccountRecoveryCancelled when any passkey cancels through a signed execution", async function () {
+          const f = await loadFixture(pendingFixture);
+          const laptop = new SoftPasskey();
+          await runSigned(f, f.account, [selfCall(f.address, "addPasskey", [laptop.publicKey.x, laptop.publicKey.y])]);
+          await expect(runSigned({ ...f, passkey: laptop }, f.account, [selfCall(f.address, "cancelRecovery", [])]))
+            .to.emit(f.account, "PatientAccountRecoveryCancelled")
+            .withArgs(f.delegate.address, f.phone.publicKey.x, f.phone.publicKey.y);
+        });
+      });
+
+      describe("Effects", function () {
+        it("ends the recovery for good; the delegate stays named and may start another", async function () {
+          const f = await loadFixture(pendingFixture);
+          await runSigned(f, f.account, [selfCall(f.address, "cancelRecovery", [])]);
+          await expectNonePending(f.account);
+          expect(await f.account.recoveryDelegate()).to.equal(f.delegate.address);
+          await time.increaseTo(f.readyAt);
+          await expect(f.account.finishRecovery()).to.be.revertedWithCustomError(
+            f.account,
+            "PatientAccountNoPendingRecovery",
+          );
+          expect(await f.account.isPasskey(f.phone.publicKey.x, f.phone.publicKey.y)).to.equal(false);
+          await expect(f.account.connect(f.delegate).startRecovery(f.phone.publicKey.x, f.phone.publicKey.y)).to.emit(
+            f.account,
+            "PatientAccountRecoveryStarted",
+          );
+        });
+      });
     });
   });
 });

@@ -16,6 +16,7 @@ export interface ApprovalWords {
 
 const NO_FEE = "You pay no fee: MedConsent's gateway submits it for you.";
 const NOTHING_SENT = "This does not send a transaction or cost anything.";
+const CANCELS_PENDING = "Any recovery your delegate asked for that has not taken effect yet is cancelled.";
 
 const CONTRACT_OF: Record<keyof MedConsentAddresses, MedConsentContractName> = {
   providerRegistry: "ProviderRegistry",
@@ -183,15 +184,26 @@ function describeAccountCall(data: Hex): ApprovalWords | undefined {
     case "setRecoveryDelegate": {
       const delegate = args[0] as Address;
       return /^0x0{40}$/.test(delegate)
-        ? { title: "Remove your recovery delegate", details: [NO_FEE] }
+        ? { title: "Remove your recovery delegate", details: [CANCELS_PENDING, NO_FEE] }
         : {
             title: `Name ${shortAddress(getAddress(delegate))} as your recovery delegate`,
             details: [
-              "If you lose every passkey, they may add one new passkey to your account, once. They can do nothing else.",
+              "If you lose every passkey, they may ask to add one new passkey to your account, once. It takes effect " +
+                "two days after they ask, unless one of your passkeys cancels it. They can do nothing else.",
+              CANCELS_PENDING,
               NO_FEE,
             ],
           };
     }
+    case "cancelRecovery":
+      return {
+        title: "Cancel the recovery your delegate asked for",
+        details: [
+          "The new passkey your recovery delegate asked to add will not be added. They stay your recovery delegate " +
+            "and could ask again: remove them if you did not expect this.",
+          NO_FEE,
+        ],
+      };
     default:
       return undefined;
   }

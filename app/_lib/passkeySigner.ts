@@ -400,5 +400,29 @@ export async function recoveryDelegateOf(account: Address): Promise<Address | un
   return /^0x0{40}$/.test(delegate) ? undefined : delegate;
 }
 
+/** A recovery the account's delegate started and no passkey has cancelled yet. */
+export interface PendingRecovery {
+  delegate: Address;
+  /** The passkey it adds. */
+  x: Hex;
+  y: Hex;
+  /** The second (chain time) from which anyone can finish it. */
+  readyAt: number;
+  /** Whether the chain's latest block is already past `readyAt`: it can be finished now. */
+  ready: boolean;
+}
+
+/** The account's pending recovery, or undefined when none is pending; judged by the chain's clock, not this device's. */
+export async function pendingRecoveryOf(account: Address): Promise<PendingRecovery | undefined> {
+  const abi = accountAbi();
+  const [[x, y, readyAt], delegate, latest] = await Promise.all([
+    readContract(client, { address: account, abi, functionName: "pendingRecovery" }) as Promise<[Hex, Hex, number]>,
+    readContract(client, { address: account, abi, functionName: "recoveryDelegate" }) as Promise<Address>,
+    getBlock(client, { blockTag: "latest" }),
+  ]);
+  if (Number(readyAt) === 0) return undefined;
+  return { delegate, x, y, readyAt: Number(readyAt), ready: Number(latest.timestamp) >= Number(readyAt) };
+}
+
 /** The account's ABI, for the passkey-management writes the dashboard sends through the connector. */
 export const patientAccountAbi = accountAbi;

@@ -128,8 +128,13 @@ describe("passkey accounts", function () {
       expect(callProblem(ADDRESSES, ACCOUNT, accountCall("addPasskey", [key.x, key.y]), 0)).to.equal(undefined);
       expect(callProblem(ADDRESSES, ACCOUNT, accountCall("removePasskey", [key.x, key.y]), 0)).to.equal(undefined);
       expect(callProblem(ADDRESSES, ACCOUNT, accountCall("setRecoveryDelegate", [ACCOUNT]), 0)).to.equal(undefined);
+      expect(callProblem(ADDRESSES, ACCOUNT, accountCall("cancelRecovery", []), 0)).to.equal(undefined);
       const nested = accountCall("executeBySig", ["0x", 0n, 0n, "0x"]);
       expect(callProblem(ADDRESSES, ACCOUNT, nested, 0)).to.match(/other than passkey management/);
+      // The delegate's (or anyone's) recovery calls are never the account's own.
+      for (const call of [accountCall("startRecovery", [key.x, key.y]), accountCall("finishRecovery", [])]) {
+        expect(callProblem(ADDRESSES, ACCOUNT, call, 0)).to.match(/other than passkey management/);
+      }
       expect(callProblem(ADDRESSES, ACCOUNT, { ...nested, data: "0x" }, 0)).to.match(/other than passkey management/);
     });
 

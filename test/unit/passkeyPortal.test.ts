@@ -223,6 +223,14 @@ describe("portal passkeys", function () {
       expect(describeCall({ to: account, data: recovery }, ADDRESSES, undefined, account).title).to.equal(
         "Name 0x2000…0002 as your recovery delegate",
       );
+      const cancel = describeCall(
+        { to: account, data: encodeFunctionData({ abi: abis.PatientAccount, functionName: "cancelRecovery" }) },
+        ADDRESSES,
+        undefined,
+        account,
+      );
+      expect(cancel.title).to.equal("Cancel the recovery your delegate asked for");
+      expect(cancel.details[0]).to.match(/will not be added/);
       // The same call to another address is not passkey management of this account.
       expect(describeCall({ to: PROVIDER, data: add }, ADDRESSES, undefined, account).title).to.match(/^Send a call/);
     });

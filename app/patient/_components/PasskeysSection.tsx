@@ -1,7 +1,8 @@
 "use client";
 // A passkey account's own settings: the passkeys that control it (add one from another device or a security key,
-// remove one), and a recovery delegate who may add one new passkey if every device is lost. Each change is the
-// account's signed execution: one passkey prompt, and MedConsent's gateway pays.
+// remove one), and a recovery delegate who may add one new passkey if every device is lost, two days after asking,
+// unless the patient cancels it here. Each change is the account's signed execution: one passkey prompt, and
+// MedConsent's gateway pays.
 import { useQuery } from "@tanstack/react-query";
 import { useId, useState, useSyncExternalStore, type FormEvent } from "react";
 import { hexToBytes, isAddress, zeroAddress, type Abi, type Address, type Hash, type Hex } from "viem";
@@ -11,7 +12,7 @@ import { useEncryptionKey } from "@/app/_hooks/useEncryptionKey";
 import { useTransactor } from "@/app/_hooks/useTransactor";
 import { gateway } from "@/app/_lib/gatewayClient";
 import { currentPasskey, forgetPasskey, subscribeToPasskeys } from "@/app/_lib/passkeyStore";
-import { shortAddress } from "@/lib/format";
+import { formatDateTime, shortAddress } from "@/lib/format";
 import { createPasskey } from "@/lib/passkey/ceremony";
 
 const loadSigner = () => import("@/app/_lib/passkeySigner");
@@ -32,6 +33,10 @@ export function PasskeysSection({ account }: { account: Address }) {
   const recovery = useQuery({
     queryKey: ["recoveryDelegate", account],
     queryFn: async () => (await loadSigner()).recoveryDelegateOf(account),
+  });
+  const pendingRecovery = useQuery({
+    queryKey: ["pendingRecovery", account],
+    queryFn: async () => (await loadSigner()).pendingRecoveryOf(account),
   });
   const [delegateInput, setDelegateInput] = useState("");
   const [delegateError, setDelegateError] = useState<string>();
@@ -138,6 +143,7 @@ export function PasskeysSection({ account }: { account: Address }) {
   }
 
   const keys = passkeys.data ?? [];
+  const pending = pendingRecovery.data;
   const isThisDevice = (key: { x: Hex; y: Hex }) =>
     thisDevice !== undefined &&
     thisDevice.x.toLowerCase() === key.x.toLowerCase() &&
@@ -210,9 +216,30 @@ export function PasskeysSection({ account }: { account: Address }) {
       <h3>Recovery delegate</h3>
       <p className="muted">
         If you lose every device with a passkey, the person you name here (a relative&apos;s wallet, or their passkey
-        account) can add one new passkey to your account, once. They cannot grant, revoke, read your records or remove
-        your passkeys.
+        account) can ask to add one new passkey to your account, once. It takes effect two days after they ask, and any
+        of your passkeys can cancel it in that time. They cannot grant, revoke, read your records or remove your
+        passkeys.
       </p>
+      {pending ? (
+        <div role="alert" className="notice warning" data-testid="pending-recovery">
+          <p>
+            Your recovery delegate <span className="mono">{pending.delegate}</span> asked to add a new passkey to your
+            account.{" "}
+            {pending.ready
+              ? `Its waiting period ended on ${formatDateTime(pending.readyAt)}: it takes effect as soon as anyone ` +
+                "asks, unless you cancel it first."
+              : `It takes effect on ${formatDateTime(pending.readyAt)} unless you cancel it.`}{" "}
+            If you did not ask them to, cancel it, and consider naming another recovery delegate.
+          </p>
+          <button
+            type="button"
+            disabled={tx.busy}
+            onClick={() => void writeToAccount("Cancelling the recovery", "cancelRecovery", [])}
+          >
+            Cancel this recovery
+          </button>
+        </div>
+      ) : null}
       <p>
         {recovery.data === undefined ? (
           recovery.isPending ? (

@@ -19,13 +19,15 @@ const DEPLOYMENT_WAIT_MS = 30_000;
 
 /**
  * What an account may call through the sponsor, besides MedConsent's ConsentRegistry, RecordRegistry and
- * KeyDirectory: its own passkey management. Never its own executeBySig or ERC-7821 execute, whose inner calls would
- * escape this list.
+ * KeyDirectory: its own passkey management, including cancelling a recovery its delegate started. Never its own
+ * executeBySig or ERC-7821 execute, whose inner calls would escape this list; nor startRecovery or finishRecovery,
+ * which are the delegate's calls (or anyone's), never the account's own.
  */
 const ACCOUNT_SELF_CALLS = [
   "addPasskey(bytes32,bytes32)",
   "removePasskey(bytes32,bytes32)",
   "setRecoveryDelegate(address)",
+  "cancelRecovery()",
 ];
 const SELF_SELECTORS = new Set(ACCOUNT_SELF_CALLS.map((signature) => toFunctionSelector(signature)));
 
