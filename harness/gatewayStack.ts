@@ -266,6 +266,9 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
         // The suites sign in and read far more often than a person would; limits.ts lowers these on its own server.
         GATEWAY_RATE_LIMIT: "1000000",
         GATEWAY_AUTH_RATE_LIMIT: "1000000",
+        // Every suite's client is one address (127.0.0.1) setting up more passkey accounts than a household would;
+        // accounts.test.ts lowers this on its own server.
+        RELAY_DAILY_DEPLOYMENTS_PER_IP: "1000000",
         ...backendEnv,
         ...indexerEnv,
         ...options.serverEnv,

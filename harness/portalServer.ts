@@ -207,7 +207,8 @@ export async function startPortalStack(options: PortalStackOptions = {}): Promis
     const port = await freePort();
     const portalUrl = `http://${options.portalHost ?? "127.0.0.1"}:${port}`;
     // The gateway's settings are read by the server at run time: its public origin (the SIWE domain and the
-    // cross-origin check), a fresh data folder, anchoring only on demand, and the chain it asks about access.
+    // cross-origin check), a fresh data folder, anchoring only on demand, and the chain it asks about access. Every
+    // browser test's passkey account comes from one address (127.0.0.1), so the per-address deployment cap is lifted.
     const gatewayEnv = {
       ...env,
       GATEWAY_ORIGIN: portalUrl,
@@ -215,6 +216,7 @@ export async function startPortalStack(options: PortalStackOptions = {}): Promis
       ANCHOR_INTERVAL_SECONDS: "0",
       GATEWAY_RPC_URL: chain.url,
       INDEXER_URL: indexerUrl,
+      RELAY_DAILY_DEPLOYMENTS_PER_IP: "1000000",
     };
     server = spawn(process.execPath, [NEXT_BIN, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
       cwd: PROJECT_ROOT,

@@ -1,6 +1,7 @@
 // The gateway's configuration: one typed object read from the environment at first use, with errors that name the
 // variable. Chain, RPC and contract addresses come from the portal's appConfig (the generated bindings).
 import "server-only";
+import { createHmac } from "node:crypto";
 import path from "node:path";
 import { getAddress, hexToBytes, isAddress, type Address, type Chain, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
@@ -22,9 +23,16 @@ const LOCAL_RELAYER_KEY: Hex = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33
  * The relay's daily quotas (per UTC day). A small clinic network: a patient changes a few consents a day at most, so
  * 20 each leaves room for mistakes while bounding what one account (fresh wallets are free, but each needs its own
  * sign-in) can cost; 2,000 for everyone together covers a network of a few thousand patients; the gas budget pays for
- * those 2,000 at a little over the ~90,000 gas a first relayed grant measures (README, gas table).
+ * those 2,000 at a little over the ~90,000 gas a first relayed grant measures (README, gas table). A household sets
+ * up a few passkey accounts at most, so 3 per network address keeps one machine from taking the day's 200.
  */
-export const RELAY_DEFAULTS = { perAccount: 20, total: 2_000, gasBudget: 200_000_000, deployments: 200 } as const;
+export const RELAY_DEFAULTS = {
+  perAccount: 20,
+  total: 2_000,
+  gasBudget: 200_000_000,
+  deployments: 200,
+  deploymentsPerIp: 3,
+} as const;
 /** Hardhat test account #0, the local chain's deployer: an operator on the local chain only. */
 const LOCAL_DEPLOYER: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 /** The on-demand anchoring interval when the timer is off (ANCHOR_INTERVAL_SECONDS=0). */
@@ -102,6 +110,11 @@ export interface GatewayConfig {
   escrowSecretKey?: Uint8Array;
   /** Sends the gas-free relay's transactions; undefined when RELAYER_PRIVATE_KEY is unset off the local chain. */
   relayerAccount?: PrivateKeyAccount;
+  /**
+   * The HMAC key the per-address deployment counts are stored under (relayQuota.ts), derived from the relayer's key:
+   * it exists exactly when sponsored deployments do. Undefined with relayerAccount.
+   */
+  deploymentClientKey?: Uint8Array;
   relayQuota: RelayQuota;
 }
 
@@ -118,6 +131,12 @@ export interface RelayQuota {
    * from spending the whole day's relay on deployments, so existing patients' grants and revocations still go through.
    */
   deployments: number;
+  /**
+   * Sponsored deployments asked for from one client network address (the rate limiter's, clientIpOf) per UTC day
+   * (RELAY_DAILY_DEPLOYMENTS_PER_IP): without it, one machine generating passkeys could take all of `deployments`
+   * and hold up every newcomer until midnight UTC.
+   */
+  deploymentsPerIp: number;
 }
 
 export class GatewayConfigError extends Error {
@@ -181,18 +200,31 @@ function readBlobStore(env: Env, dataDir: string): BlobStoreConfig {
 }
 
 /** A private key from `name`, or on the local chain only the given Hardhat test key; undefined when neither. */
+function readPrivateKey(env: Env, name: string, localKey: Hex, isLocalChain: boolean): Hex | undefined {
+  const key = env[name]?.trim() || (isLocalChain ? localKey : undefined);
+  if (key === undefined) return undefined;
+  const hex = key.startsWith("0x") ? key : `0x${key}`;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new GatewayConfigError(`${name} is not a 32-byte hex key.`);
+  return hex as Hex;
+}
+
+/** The account of the private key from `name` (readPrivateKey); undefined when there is none. */
 export function readAccount(
   env: Env,
   name: string,
   localKey: Hex,
   isLocalChain: boolean,
 ): PrivateKeyAccount | undefined {
-  const key = env[name]?.trim() || (isLocalChain ? localKey : undefined);
-  if (key === undefined) return undefined;
-  const hex = key.startsWith("0x") ? key : `0x${key}`;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new GatewayConfigError(`${name} is not a 32-byte hex key.`);
-  return privateKeyToAccount(hex as Hex);
+  const key = readPrivateKey(env, name, localKey, isLocalChain);
+  return key === undefined ? undefined : privateKeyToAccount(key);
 }
+
+/**
+ * A key of its own for hashing client addresses, derived from the relayer's: an HMAC label keeps the relayer's key
+ * itself out of any other use, and a new relayer key only starts the day's per-address counts afresh.
+ */
+const deploymentClientKeyOf = (relayerKey: Hex) =>
+  new Uint8Array(createHmac("sha256", hexToBytes(relayerKey)).update("MedConsent deployment client key").digest());
 
 function readEscrowKey(
   env: Env,
@@ -245,6 +277,7 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
   const dataDir = path.resolve(/*turbopackIgnore: true*/ env.GATEWAY_DATA_DIR?.trim() || path.join(".data", "gateway"));
   const anchorAccount = readAccount(env, "GATEWAY_PRIVATE_KEY", LOCAL_GATEWAY_KEY, appConfig.isLocalChain);
   const anchorIntervalSeconds = wholeNumber(env, "ANCHOR_INTERVAL_SECONDS", 60, 0);
+  const relayerKey = readPrivateKey(env, "RELAYER_PRIVATE_KEY", LOCAL_RELAYER_KEY, appConfig.isLocalChain);
   return {
     ...readOrigin(env),
     chain: appConfig.chain,
@@ -277,12 +310,14 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
     blobCacheBytes: wholeNumber(env, "GATEWAY_BLOB_CACHE_BYTES", 64 * 1024 * 1024, 0),
     rpcTimeoutMs: wholeNumber(env, "GATEWAY_RPC_TIMEOUT_MS", 5_000, 100),
     escrowSecretKey: readEscrowKey(env, appConfig.isLocalChain, anchorAccount),
-    relayerAccount: readAccount(env, "RELAYER_PRIVATE_KEY", LOCAL_RELAYER_KEY, appConfig.isLocalChain),
+    relayerAccount: relayerKey === undefined ? undefined : privateKeyToAccount(relayerKey),
+    deploymentClientKey: relayerKey === undefined ? undefined : deploymentClientKeyOf(relayerKey),
     relayQuota: {
       perAccount: wholeNumber(env, "RELAY_DAILY_PER_ACCOUNT", RELAY_DEFAULTS.perAccount, 0),
       total: wholeNumber(env, "RELAY_DAILY_TOTAL", RELAY_DEFAULTS.total, 0),
       gasBudget: wholeNumber(env, "RELAY_DAILY_GAS_BUDGET", RELAY_DEFAULTS.gasBudget, 0),
       deployments: wholeNumber(env, "RELAY_DAILY_DEPLOYMENTS", RELAY_DEFAULTS.deployments, 0),
+      deploymentsPerIp: wholeNumber(env, "RELAY_DAILY_DEPLOYMENTS_PER_IP", RELAY_DEFAULTS.deploymentsPerIp, 0),
     },
   };
 }

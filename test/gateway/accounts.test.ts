@@ -349,6 +349,97 @@ describe("Gateway: passkey accounts", function () {
       }
     });
 
+    describe("per client address (RELAY_DAILY_DEPLOYMENTS_PER_IP=1, behind one trusted proxy)", () => {
+      const env = { RELAY_DAILY_DEPLOYMENTS_PER_IP: "1", GATEWAY_TRUSTED_PROXY_HOPS: "1" };
+      /** What the client claims, then the address the trusted proxy appended: the one the rate limiter counts. */
+      const from = (claimed: string, appended: string) => ({ "x-forwarded-for": `${claimed}, ${appended}` });
+
+      it("refuses an address's second deployment with 429, nothing sent; another address's, and re-asking for a deployed account, count apart", async () => {
+        await withServer(env, async (server) => {
+          const first = await newPatient();
+          const firstClient = await signedIn(first, server.url);
+          const created = await firstClient.postJson(
+            "/api/accounts",
+            registration(first),
+            from("203.0.113.1", "192.0.2.20"),
+          );
+          expect(created.status, created.describe()).to.equal(201);
+          await mined(created.json<{ transactionHash: Hash }>().transactionHash);
+          // Asking again for a deployed account sends nothing, so it counts against no address's cap.
+          const settled = await relayerState();
+          for (const appended of ["192.0.2.20", "192.0.2.21"]) {
+            const again = await firstClient.postJson(
+              "/api/accounts",
+              registration(first),
+              from("203.0.113.1", appended),
+            );
+            expect(again.status, again.describe()).to.equal(200);
+          }
+          expect(await relayerState()).to.deep.equal(settled);
+
+          const second = await newPatient();
+          const client = await signedIn(second, server.url);
+          // A different claimed address changes nothing: the proxy's entry is the client's address.
+          const refused = await client.postJson(
+            "/api/accounts",
+            registration(second),
+            from("203.0.113.2", "192.0.2.20"),
+          );
+          const body = expectError(refused, 429, "deployment_ip_quota_exceeded");
+          expect(body.message).to.match(/^Today's 1 new passkey accounts from your network address have been set up\./);
+          expect(Number(refused.headers.get("retry-after"))).to.be.greaterThan(0);
+          expect(await relayerState()).to.deep.equal(settled);
+          expect(await isDeployed(second.account)).to.equal(false);
+
+          // Nothing was claimed or counted for the refusal: from another address, the same account is deployed.
+          const elsewhere = await client.postJson(
+            "/api/accounts",
+            registration(second),
+            from("203.0.113.2", "192.0.2.21"),
+          );
+          expect(elsewhere.status, elsewhere.describe()).to.equal(201);
+          expect(await isDeployed(second.account)).to.equal(true);
+        });
+      });
+
+      it("stores no client address: the day's count is under a keyed hash", async function () {
+        await withServer(env, async (server) => {
+          if (server.query === undefined) return this.skip(); // PGlite's folder belongs to the running server
+          const patient = await newPatient();
+          const created = await (
+            await signedIn(patient, server.url)
+          ).postJson("/api/accounts", registration(patient), from("203.0.113.3", "192.0.2.30"));
+          expect(created.status, created.describe()).to.equal(201);
+          const rows = await server.query<{ account: string }>("SELECT account FROM relay_usage");
+          expect(rows.map((row) => row.account).join(" ")).to.not.include("192.0.2.30");
+          expect(rows.filter((row) => row.account.startsWith("*deployments-ip:"))).to.have.length(1);
+        });
+      });
+
+      it("two gateway processes on one PostgreSQL share an address's count (postgres backends)", async function () {
+        await withServer(env, async (first) => {
+          if (first.databaseUrl === undefined) return this.skip(); // PGlite belongs to one process
+          await withServer({ ...env, DATABASE_URL: first.databaseUrl }, async (second) => {
+            const patient = await newPatient();
+            const created = await (
+              await signedIn(patient, first.url)
+            ).postJson("/api/accounts", registration(patient), from("203.0.113.4", "192.0.2.40"));
+            expect(created.status, created.describe()).to.equal(201);
+            const next = await newPatient();
+            const before = await relayerState();
+            expectError(
+              await (
+                await signedIn(next, second.url)
+              ).postJson("/api/accounts", registration(next), from("203.0.113.4", "192.0.2.40")),
+              429,
+              "deployment_ip_quota_exceeded",
+            );
+            expect(await relayerState()).to.deep.equal(before);
+          });
+        });
+      });
+    });
+
     it("counts against the relay's gas budget too: a budget too small for a deployment is 429, nothing sent", async () => {
       await withServer({ RELAY_DAILY_GAS_BUDGET: "50000" }, async (server) => {
         const patient = await newPatient();

@@ -2,7 +2,14 @@
 import { expect } from "chai";
 import { readAccount, readGatewayConfig, RELAY_DEFAULTS, type RelayQuota } from "@/server/gateway/config";
 import { GatewayError } from "@/server/gateway/http/errors";
-import { DAY_MS, quotaProblem, secondsUntilNextUtcDay, utcDayOf } from "@/server/gateway/relay/relayQuota";
+import {
+  clientDeploymentProblem,
+  DAY_MS,
+  deploymentClientOf,
+  quotaProblem,
+  secondsUntilNextUtcDay,
+  utcDayOf,
+} from "@/server/gateway/relay/relayQuota";
 import { parseRelayRequest } from "@/server/gateway/relay/relayRequest";
 
 const ALICE = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
@@ -273,22 +280,31 @@ describe("relay (the gas-free relay's pure parts)", function () {
   });
 
   describe("daily quotas", function () {
-    const quota: RelayQuota = { perAccount: 2, total: 5, gasBudget: 300_000, deployments: 3 };
-    const fresh = { accountRelays: 0, totalRelays: 0, totalGas: 0, deployments: 0 };
+    const quota: RelayQuota = { perAccount: 2, total: 5, gasBudget: 300_000, deployments: 3, deploymentsPerIp: 2 };
+    const fresh = { accountRelays: 0, totalRelays: 0, totalGas: 0, deployments: 0, clientDeployments: 0 };
 
     it("defaults to 20 a patient, 2,000 for everyone and gas for those at ~100,000 each, all configurable", function () {
-      expect(RELAY_DEFAULTS).to.deep.equal({ perAccount: 20, total: 2_000, gasBudget: 200_000_000, deployments: 200 });
+      expect(RELAY_DEFAULTS).to.deep.equal({
+        perAccount: 20,
+        total: 2_000,
+        gasBudget: 200_000_000,
+        deployments: 200,
+        deploymentsPerIp: 3,
+      });
       expect(readGatewayConfig({}).relayQuota).to.deep.equal(RELAY_DEFAULTS);
       expect(
         readGatewayConfig({ RELAY_DAILY_PER_ACCOUNT: "3", RELAY_DAILY_TOTAL: "40", RELAY_DAILY_GAS_BUDGET: "900000" })
           .relayQuota,
-      ).to.deep.equal({ perAccount: 3, total: 40, gasBudget: 900_000, deployments: 200 });
+      ).to.deep.equal({ perAccount: 3, total: 40, gasBudget: 900_000, deployments: 200, deploymentsPerIp: 3 });
       expect(readGatewayConfig({ RELAY_DAILY_DEPLOYMENTS: "7" }).relayQuota.deployments).to.equal(7);
+      expect(readGatewayConfig({ RELAY_DAILY_DEPLOYMENTS_PER_IP: "5" }).relayQuota.deploymentsPerIp).to.equal(5);
+      expect(readGatewayConfig({ RELAY_DAILY_DEPLOYMENTS_PER_IP: "0" }).relayQuota.deploymentsPerIp).to.equal(0);
       for (const name of [
         "RELAY_DAILY_PER_ACCOUNT",
         "RELAY_DAILY_TOTAL",
         "RELAY_DAILY_GAS_BUDGET",
         "RELAY_DAILY_DEPLOYMENTS",
+        "RELAY_DAILY_DEPLOYMENTS_PER_IP",
       ]) {
         expect(() => readGatewayConfig({ [name]: "-1" })).to.throw(name);
         expect(() => readGatewayConfig({ [name]: "lots" })).to.throw(name);
@@ -301,6 +317,28 @@ describe("relay (the gas-free relay's pure parts)", function () {
         /^The gateway has set up today's 3 new passkey accounts\./,
       );
       expect(quotaProblem(quota, { ...fresh, deployments: 3 }, 100_000)).to.equal(undefined);
+    });
+
+    it("refuses a client address's deployment once it has asked for its own share today; 0 refuses every one", function () {
+      expect(clientDeploymentProblem(quota, { ...fresh, clientDeployments: 1 })).to.equal(undefined);
+      expect(clientDeploymentProblem(quota, { ...fresh, clientDeployments: 2 })).to.match(
+        /^Today's 2 new passkey accounts from your network address have been set up\. Try again after midnight UTC/,
+      );
+      expect(clientDeploymentProblem({ ...quota, deploymentsPerIp: 0 }, fresh)).to.not.equal(undefined);
+    });
+
+    it("keys a client address's deployments by an HMAC under the relayer's key, never the address itself", function () {
+      const config = readGatewayConfig({});
+      const key = config.deploymentClientKey!;
+      const row = deploymentClientOf(key, "203.0.113.7");
+      expect(row).to.match(/^\*deployments-ip:[A-Za-z0-9_-]{43}$/);
+      expect(row).to.not.include("203.0.113.7");
+      expect(deploymentClientOf(key, "203.0.113.7")).to.equal(row);
+      expect(deploymentClientOf(key, "203.0.113.8")).to.not.equal(row);
+      const otherRelayer = readGatewayConfig({ RELAYER_PRIVATE_KEY: ACCOUNT_0_KEY }).deploymentClientKey!;
+      expect(deploymentClientOf(otherRelayer, "203.0.113.7")).to.not.equal(row);
+      // Derived from the relayer's key, not the key itself.
+      expect(Buffer.from(key).toString("hex")).to.not.equal(ACCOUNT_9_KEY.slice(2));
     });
 
     it("allows a relay while every quota has room for it", function () {

@@ -11,10 +11,10 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function POST(request: Request) {
-  return handleGateway(request, "api", async ({ gateway }) => {
+  return handleGateway(request, "api", async ({ gateway, clientIp }) => {
     const session = await requireSession(gateway, request);
     const registration = parseAccountRegistration(await readJsonBody(request, 4_096));
-    const { status, body } = await deployAccount(gateway, session, registration);
+    const { status, body } = await deployAccount(gateway, session, registration, clientIp);
     return json(status, body);
   });
 }

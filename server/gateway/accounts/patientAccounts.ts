@@ -9,6 +9,7 @@ import type { Gateway } from "@/server/gateway/context";
 import type { Session } from "@/server/gateway/auth/sessions";
 import { chainUnavailable, forbidden, GatewayError, notFound } from "@/server/gateway/http/errors";
 import { relayerNotConfigured, sendSponsored } from "@/server/gateway/relay/relay";
+import { deploymentClientOf, RELAYED } from "@/server/gateway/relay/relayQuota";
 import { accountContracts } from "./accountContracts";
 import type { AccountRegistration, Passkey, SignedExecution } from "./accountRequest";
 
@@ -110,16 +111,19 @@ async function deploymentAlive(gateway: Gateway, hash: Hash): Promise<boolean> {
 /**
  * POST /api/accounts: deploys the signed-in passkey account, paid by the relayer, once per passkey. The session must
  * be the predicted (counterfactual) address itself, signed in with an ERC-6492 signature, so only the passkey's holder
- * can ask, and each deployment counts against the relay's quotas, its gas budget and the day's deployment cap.
+ * can ask, and each deployment counts against the relay's quotas, its gas budget, the day's deployment cap and that
+ * of `clientIp` (the rate limiter's client address). An account already deployed or on its way counts nothing.
  */
 export async function deployAccount(
   gateway: Gateway,
   session: Session,
   registration: AccountRegistration,
+  clientIp: string,
   now = Date.now(),
 ): Promise<DeploymentAnswer> {
   const { factory, factoryAbi } = accountContracts(gateway.config.chainId);
-  if (gateway.relayerClient === undefined) throw relayerNotConfigured();
+  const clientKey = gateway.config.deploymentClientKey;
+  if (gateway.relayerClient === undefined || clientKey === undefined) throw relayerNotConfigured();
   const account = await predictAccount(gateway, registration);
   if (session.address !== account) {
     throw forbidden(
@@ -162,7 +166,7 @@ export async function deployAccount(
       gateway,
       account,
       { address: factory, abi: factoryAbi, functionName: "createAccount", args: [registration.x, registration.y] },
-      "deployment",
+      { kind: "deployment", client: deploymentClientOf(clientKey, clientIp) },
       now,
     ));
   } catch (error) {
@@ -273,7 +277,7 @@ export async function executeForAccount(
       functionName: "executeBySig",
       args: [encodeCalls(execution.calls), execution.nonce, execution.deadline, execution.signature],
     },
-    "relay",
+    RELAYED,
     now,
   );
   return { transactionHash: hash };

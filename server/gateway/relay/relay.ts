@@ -9,7 +9,7 @@ import { explainError } from "@/lib/accessErrors";
 import { decodeRevert } from "@/lib/decodeRevert";
 import type { Gateway } from "@/server/gateway/context";
 import { chainUnavailable, forbidden, GatewayError } from "@/server/gateway/http/errors";
-import { checkRelayQuota, releaseRelay, reserveRelay, type RelayKind } from "./relayQuota";
+import { checkRelayQuota, RELAYED, releaseRelay, reserveRelay, type Sponsorship } from "./relayQuota";
 import type { RelayCall } from "./relayRequest";
 import type { Session } from "@/server/gateway/auth/sessions";
 
@@ -61,31 +61,32 @@ async function simulate(gateway: Gateway, call: SponsoredCall): Promise<{ reques
 }
 
 /**
- * Sends `call` from the relayer for `account` (whose quota it counts): the day's quotas, a simulation and gas
- * estimate at the latest block, the gas budget, and only then the one-at-a-time send queue. Shared by the consent
- * relay, the passkey accounts' signed executions and their sponsored deployment, so all three spend one budget.
+ * Sends `call` from the relayer for `account` (whose quota it counts, with a deployment's client's): the day's quotas,
+ * a simulation and gas estimate at the latest block, the gas budget, and only then the one-at-a-time send queue.
+ * Shared by the consent relay, the passkey accounts' signed executions and their sponsored deployment, so all three
+ * spend one budget.
  */
 export async function sendSponsored(
   gateway: Gateway,
   account: Address,
   call: SponsoredCall,
-  kind: RelayKind = "relay",
+  sponsorship: Sponsorship = RELAYED,
   now = Date.now(),
 ): Promise<{ hash: Hash }> {
   const wallet = gateway.relayerClient;
   if (wallet === undefined || gateway.config.relayerAccount === undefined) throw relayerNotConfigured();
   const quota = gateway.config.relayQuota;
-  await checkRelayQuota(gateway.db, quota, account, now, kind);
+  await checkRelayQuota(gateway.db, quota, account, now, sponsorship);
   const { request, gas } = await simulate(gateway, call);
   // The transaction is sent with this gas limit, so the budget counts the most it can cost.
-  const { day } = await reserveRelay(gateway.db, quota, account, Number(gas), now, kind);
+  const { day } = await reserveRelay(gateway.db, quota, account, Number(gas), now, sponsorship);
   try {
     const hash: Hash = await serialised(() => wallet.writeContract({ ...(request as object), gas } as never));
     return { hash };
   } catch (error) {
     // The node refused it, so nothing was sent: the reservation is given back. A lost connection keeps it counted,
     // since the transaction may have reached the node.
-    if (!isTransportFailure(error)) await releaseRelay(gateway.db, account, Number(gas), day, kind);
+    if (!isTransportFailure(error)) await releaseRelay(gateway.db, account, Number(gas), day, sponsorship);
     console.error("gateway: relay send failed:", error);
     const reason = error instanceof BaseError ? error.shortMessage : "no answer";
     throw new GatewayError(
@@ -112,5 +113,5 @@ export async function relay(gateway: Gateway, session: Session, call: RelayCall,
     functionName: call.functionName,
     args: call.args,
   };
-  return sendSponsored(gateway, call.patient, contract, "relay", now);
+  return sendSponsored(gateway, call.patient, contract, RELAYED, now);
 }
