@@ -124,6 +124,9 @@ async function main() {
         // The portal's lists and the gateway's FHIR searches and key sweep read the indexer.
         NEXT_PUBLIC_INDEXER_URL: indexerUrl,
         INDEXER_URL: indexerUrl,
+        // On this machine every passkey account comes from one address (localhost): the per-address cap on sponsored
+        // deployments (3 a day by default) would stop a developer's fourth account.
+        RELAY_DAILY_DEPLOYMENTS_PER_IP: process.env.RELAY_DAILY_DEPLOYMENTS_PER_IP ?? "1000000",
       },
       stdio: ["ignore", "pipe", "inherit"],
     });
