@@ -390,14 +390,14 @@ export async function passkeysOf(account: Address): Promise<{ x: Hex; y: Hex }[]
     .map((signer) => ({ x: `0x${signer.slice(42, 106)}` as Hex, y: `0x${signer.slice(106)}` as Hex }));
 }
 
-/** The account's recovery delegate, or undefined when it names none. */
-export async function recoveryDelegateOf(account: Address): Promise<Address | undefined> {
+/** The account's recovery delegate, or null when it names none. */
+export async function recoveryDelegateOf(account: Address): Promise<Address | null> {
   const delegate = (await readContract(client, {
     address: account,
     abi: accountAbi(),
     functionName: "recoveryDelegate",
   })) as Address;
-  return /^0x0{40}$/.test(delegate) ? undefined : delegate;
+  return /^0x0{40}$/.test(delegate) ? null : delegate;
 }
 
 /** A recovery the account's delegate started and no passkey has cancelled yet. */
@@ -412,15 +412,16 @@ export interface PendingRecovery {
   ready: boolean;
 }
 
-/** The account's pending recovery, or undefined when none is pending; judged by the chain's clock, not this device's. */
-export async function pendingRecoveryOf(account: Address): Promise<PendingRecovery | undefined> {
+/** The account's pending recovery, or null when none is pending; judged by the chain's clock, not this device's. */
+export async function pendingRecoveryOf(account: Address): Promise<PendingRecovery | null> {
   const abi = accountAbi();
   const [[x, y, readyAt], delegate, latest] = await Promise.all([
     readContract(client, { address: account, abi, functionName: "pendingRecovery" }) as Promise<[Hex, Hex, number]>,
     readContract(client, { address: account, abi, functionName: "recoveryDelegate" }) as Promise<Address>,
     getBlock(client, { blockTag: "latest" }),
   ]);
-  if (Number(readyAt) === 0) return undefined;
+  // null, not undefined: a query's answer "none" must be a value, or React Query keeps the previous answer.
+  if (Number(readyAt) === 0) return null;
   return { delegate, x, y, readyAt: Number(readyAt), ready: Number(latest.timestamp) >= Number(readyAt) };
 }
 

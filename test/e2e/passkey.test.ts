@@ -13,6 +13,9 @@ import {
   type PortalStack,
 } from "@/harness/portalServer";
 import { addVirtualAuthenticator, type VirtualAuthenticator } from "@/harness/virtualAuthenticator";
+import { encodeFunctionData, type Address, type Hex } from "viem";
+import { SoftPasskey } from "@/harness/softPasskey";
+import { abis } from "@/lib/contracts/deployedContracts";
 import { NO_PRF_MESSAGE } from "@/lib/passkey/errors";
 
 const LAB = "Riverside Laboratory";
@@ -100,6 +103,23 @@ describe("Passkey accounts end to end", function () {
     expect(signIn).to.include("This does not send a transaction or cost anything.");
     await page.getByRole("button", { name: "Disconnect" }).waitFor({ timeout: 60_000 });
     return (await page.locator(".menu .mono").getAttribute("title")) ?? "";
+  }
+
+  /** A transaction from one of the node's unlocked accounts (a wallet outside the portal, e.g. the delegate's). */
+  async function sendFromNodeAccount(from: Address, to: Address, data: Hex): Promise<void> {
+    const rpc = async (method: string, params: unknown[]) => {
+      const response = await fetch(stack.chain.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      });
+      const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+      if (body.error) throw new Error(body.error.message);
+      return body.result;
+    };
+    const hash = await rpc("eth_sendTransaction", [{ from, to, data }]);
+    const receipt = (await rpc("eth_getTransactionReceipt", [hash])) as { status: Hex } | null;
+    expect(receipt?.status, "the delegate's transaction").to.equal("0x1");
   }
 
   /** /patient/grant: read access to one category for treatment, confirmed with one passkey prompt; its words. */
@@ -202,6 +222,30 @@ describe("Passkey accounts end to end", function () {
     await passkeys.getByRole("button", { name: "Name recovery delegate" }).click();
     await approve(page, /^Name 0x\w{4}…\w{4} as your recovery delegate$/);
     await passkeys.getByText(`Your recovery delegate is ${RECOVERY_DELEGATE}.`).waitFor({ timeout: 60_000 });
+
+    // The delegate asks, from its own wallet, to add a passkey of its choosing: nothing is added yet, the patient sees
+    // the request with the date it would take effect, and cancels it with one prompt.
+    const requested = new SoftPasskey().publicKey;
+    await sendFromNodeAccount(
+      RECOVERY_DELEGATE,
+      account as Address,
+      encodeFunctionData({
+        abi: abis.PatientAccount,
+        functionName: "startRecovery",
+        args: [requested.x, requested.y],
+      }),
+    );
+    await page.reload();
+    const pendingRecovery = page.locator("#passkeys").getByTestId("pending-recovery");
+    await pendingRecovery.waitFor({ timeout: 60_000 });
+    expect(await pendingRecovery.innerText()).to.match(/asked to add a new passkey .* unless you cancel it/s);
+    await pendingRecovery.getByRole("button", { name: "Cancel this recovery" }).click();
+    await approve(page, /^Cancel the recovery your delegate asked for$/);
+    await pendingRecovery.waitFor({ state: "detached", timeout: 60_000 });
+    // And the delegate who asked unexpectedly is removed: one prompt, and the section says there is none.
+    await passkeys.getByRole("button", { name: "Remove recovery delegate" }).click();
+    await approve(page, /^Remove your recovery delegate$/);
+    await passkeys.getByText("You have not named a recovery delegate.").waitFor({ timeout: 60_000 });
 
     const balanceAfter = await page.evaluate(
       async ({ rpc, address }) =>

@@ -241,12 +241,12 @@ export function PasskeysSection({ account }: { account: Address }) {
         </div>
       ) : null}
       <p>
-        {recovery.data === undefined ? (
-          recovery.isPending ? (
-            "Reading your recovery delegate…"
-          ) : (
-            "You have not named a recovery delegate."
-          )
+        {recovery.isPending ? (
+          "Reading your recovery delegate…"
+        ) : recovery.error ? (
+          "Could not read your recovery delegate from the chain."
+        ) : recovery.data === null ? (
+          "You have not named a recovery delegate."
         ) : (
           <>
             Your recovery delegate is <span className="mono">{recovery.data}</span>.
@@ -269,7 +269,7 @@ export function PasskeysSection({ account }: { account: Address }) {
         <button type="submit" disabled={tx.busy}>
           Name recovery delegate
         </button>
-        {recovery.data !== undefined ? (
+        {recovery.data ? (
           <button
             type="button"
             disabled={tx.busy}
