@@ -105,20 +105,22 @@ describe("Passkey accounts end to end", function () {
     return (await page.locator(".menu .mono").getAttribute("title")) ?? "";
   }
 
+  /** One JSON-RPC call to the chain's node, from outside the browser. */
+  async function nodeRpc(method: string, params: unknown[]): Promise<unknown> {
+    const response = await fetch(stack.chain.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+    if (body.error) throw new Error(body.error.message);
+    return body.result;
+  }
+
   /** A transaction from one of the node's unlocked accounts (a wallet outside the portal, e.g. the delegate's). */
   async function sendFromNodeAccount(from: Address, to: Address, data: Hex): Promise<void> {
-    const rpc = async (method: string, params: unknown[]) => {
-      const response = await fetch(stack.chain.url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-      });
-      const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-      if (body.error) throw new Error(body.error.message);
-      return body.result;
-    };
-    const hash = await rpc("eth_sendTransaction", [{ from, to, data }]);
-    const receipt = (await rpc("eth_getTransactionReceipt", [hash])) as { status: Hex } | null;
+    const hash = await nodeRpc("eth_sendTransaction", [{ from, to, data }]);
+    const receipt = (await nodeRpc("eth_getTransactionReceipt", [hash])) as { status: Hex } | null;
     expect(receipt?.status, "the delegate's transaction").to.equal("0x1");
   }
 
@@ -143,20 +145,7 @@ describe("Passkey accounts end to end", function () {
     expect(account).to.match(/^0x[0-9a-fA-F]{40}$/);
     expect(await page.evaluate(() => "ethereum" in window)).to.equal(false);
     expect(await authenticator.credentials()).to.have.length(1);
-    const balanceBefore = await page.evaluate(
-      async ({ rpc, address }) =>
-        (
-          await (
-            await fetch(rpc, {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBalance", params: [address, "latest"] }),
-            })
-          ).json()
-        ).result as string,
-      { rpc: stack.chain.url, address: account },
-    );
-    expect(BigInt(balanceBefore)).to.equal(0n);
+    expect(BigInt((await nodeRpc("eth_getBalance", [account, "latest"])) as Hex)).to.equal(0n);
 
     // Grant the laboratory read access to lab results: one passkey prompt, the gateway relays and pays.
     const grantWords = await grant(page, LAB, "Lab results");
@@ -247,20 +236,7 @@ describe("Passkey accounts end to end", function () {
     await approve(page, /^Remove your recovery delegate$/);
     await passkeys.getByText("You have not named a recovery delegate.").waitFor({ timeout: 60_000 });
 
-    const balanceAfter = await page.evaluate(
-      async ({ rpc, address }) =>
-        (
-          await (
-            await fetch(rpc, {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBalance", params: [address, "latest"] }),
-            })
-          ).json()
-        ).result as string,
-      { rpc: stack.chain.url, address: account },
-    );
-    expect(BigInt(balanceAfter)).to.equal(0n);
+    expect(BigInt((await nodeRpc("eth_getBalance", [account, "latest"])) as Hex)).to.equal(0n);
 
     // The added passkey on "another device": the first passkey leaves the authenticator, and the browser forgets
     // everything (its passkey list, its session, the key in memory). A copied credential would not keep its PRF
