@@ -11,6 +11,7 @@ import { abis } from "@/lib/contracts/deployedContracts";
 import { appConfig } from "@/app/_lib/appConfig";
 import { PASSKEY_CONNECTOR_TYPE } from "@/app/_lib/passkeyConnector";
 import { currentPasskey, subscribeToPasskeys } from "@/app/_lib/passkeyStore";
+import { sharedInFlight } from "@/app/_lib/sharedInFlight";
 import type { EncryptionKeyPair } from "@/lib/vault";
 import { useConsentClient } from "./useConsentClient";
 import { useTransactor } from "./useTransactor";
@@ -23,16 +24,8 @@ const subscribe = (listener: () => void) => {
   listeners.add(listener);
   return () => listeners.delete(listener);
 };
-// One unlock in flight per account: two sections asking at once share one signature (or passkey prompt).
-const unlocking = new Map<string, Promise<EncryptionKeyPair>>();
-function unlockOnce(account: Address, derive: () => Promise<EncryptionKeyPair>): Promise<EncryptionKeyPair> {
-  const key = account.toLowerCase();
-  const inFlight = unlocking.get(key);
-  if (inFlight) return inFlight;
-  const pair = derive().finally(() => unlocking.delete(key));
-  unlocking.set(key, pair);
-  return pair;
-}
+// Two sections unlocking at once share one signature (or passkey prompt).
+const unlockOnce = sharedInFlight<EncryptionKeyPair>();
 function remember(account: Address, pair: EncryptionKeyPair) {
   unlocked.set(account.toLowerCase(), pair);
   listeners.forEach((l) => l());

@@ -6,21 +6,12 @@ import type { Address } from "viem";
 import { useConnection, useSignMessage } from "wagmi";
 import { gateway, type GatewaySession } from "@/app/_lib/gatewayClient";
 import { gatewaySignInMessage } from "@/app/_lib/gatewaySignInMessage";
+import { sharedInFlight } from "@/app/_lib/sharedInFlight";
 
 export const gatewaySessionKey = ["gatewaySession"] as const;
 
-// One sign-in at a time for the whole tab: a section that needs the session while another section's sign-in is still
-// being verified waits for that one instead of asking the wallet (or the passkey) for a second signature.
-let signingIn: { address: string; session: Promise<GatewaySession> } | undefined;
-function sharedSignIn(address: string, signIn: () => Promise<GatewaySession>): Promise<GatewaySession> {
-  const key = address.toLowerCase();
-  if (signingIn?.address === key) return signingIn.session;
-  const session = signIn().finally(() => {
-    if (signingIn?.session === session) signingIn = undefined;
-  });
-  signingIn = { address: key, session };
-  return session;
-}
+// A section that needs the session while another section's sign-in is still being verified waits for that one.
+const sharedSignIn = sharedInFlight<GatewaySession>();
 
 export function useGatewaySession() {
   const { address } = useConnection();
