@@ -402,27 +402,22 @@ export async function recoveryDelegateOf(account: Address): Promise<Address | nu
 
 /** A recovery the account's delegate started and no passkey has cancelled yet. */
 export interface PendingRecovery {
-  delegate: Address;
   /** The passkey it adds. */
   x: Hex;
   y: Hex;
   /** The second (chain time) from which anyone can finish it. */
   readyAt: number;
-  /** Whether the chain's latest block is already past `readyAt`: it can be finished now. */
-  ready: boolean;
 }
 
-/** The account's pending recovery, or null when none is pending; judged by the chain's clock, not this device's. */
+/** The account's pending recovery (its delegate is the account's recovery delegate), or null when none is pending. */
 export async function pendingRecoveryOf(account: Address): Promise<PendingRecovery | null> {
-  const abi = accountAbi();
-  const [[x, y, readyAt], delegate, latest] = await Promise.all([
-    readContract(client, { address: account, abi, functionName: "pendingRecovery" }) as Promise<[Hex, Hex, number]>,
-    readContract(client, { address: account, abi, functionName: "recoveryDelegate" }) as Promise<Address>,
-    getBlock(client, { blockTag: "latest" }),
-  ]);
+  const [x, y, readyAt] = (await readContract(client, {
+    address: account,
+    abi: accountAbi(),
+    functionName: "pendingRecovery",
+  })) as [Hex, Hex, number];
   // null, not undefined: a query's answer "none" must be a value, or React Query keeps the previous answer.
-  if (Number(readyAt) === 0) return null;
-  return { delegate, x, y, readyAt: Number(readyAt), ready: Number(latest.timestamp) >= Number(readyAt) };
+  return Number(readyAt) === 0 ? null : { x, y, readyAt: Number(readyAt) };
 }
 
 /** The account's ABI, for the passkey-management writes the dashboard sends through the connector. */

@@ -14,6 +14,7 @@ import { gateway } from "@/app/_lib/gatewayClient";
 import { currentPasskey, forgetPasskey, subscribeToPasskeys } from "@/app/_lib/passkeyStore";
 import { formatDateTime, shortAddress } from "@/lib/format";
 import { createPasskey } from "@/lib/passkey/ceremony";
+import { useChainNow } from "./usePatientData";
 
 const loadSigner = () => import("@/app/_lib/passkeySigner");
 
@@ -38,6 +39,7 @@ export function PasskeysSection({ account }: { account: Address }) {
     queryKey: ["pendingRecovery", account],
     queryFn: async () => (await loadSigner()).pendingRecoveryOf(account),
   });
+  const chainNow = useChainNow();
   const [delegateInput, setDelegateInput] = useState("");
   const [delegateError, setDelegateError] = useState<string>();
   const inputId = useId();
@@ -144,6 +146,8 @@ export function PasskeysSection({ account }: { account: Address }) {
 
   const keys = passkeys.data ?? [];
   const pending = pendingRecovery.data;
+  // Judged by the chain's clock, not this device's: whether the waiting period is over.
+  const pendingReady = pending != null && chainNow.data !== undefined && chainNow.data >= pending.readyAt;
   const isThisDevice = (key: { x: Hex; y: Hex }) =>
     thisDevice !== undefined &&
     thisDevice.x.toLowerCase() === key.x.toLowerCase() &&
@@ -223,9 +227,9 @@ export function PasskeysSection({ account }: { account: Address }) {
       {pending ? (
         <div role="alert" className="notice warning" data-testid="pending-recovery">
           <p>
-            Your recovery delegate <span className="mono">{pending.delegate}</span> asked to add a new passkey to your
+            Your recovery delegate <span className="mono">{recovery.data}</span> asked to add a new passkey to your
             account.{" "}
-            {pending.ready
+            {pendingReady
               ? `Its waiting period ended on ${formatDateTime(pending.readyAt)}: it takes effect as soon as anyone ` +
                 "asks, unless you cancel it first."
               : `It takes effect on ${formatDateTime(pending.readyAt)} unless you cancel it.`}{" "}
